@@ -1,0 +1,233 @@
+//! Placing the imports and module-level statements that fixes ask for (catalog §S7).
+//!
+//! Imports go after the module docstring and `from __future__` imports, among the existing imports
+//! in isort's spirit: a standard-library module joins the standard-library group in alphabetical
+//! position, and a group is separated from the next by a blank line. Module statements (named
+//! constants) follow the import block after a blank line.
+
+use tree_sitter::Node;
+
+use crate::rule::Edit;
+
+/// Edits that add `import <module>` for each of `modules` and each of `statements` once.
+pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[String]) -> Vec<Edit> {
+    let layout = Layout::of(root, src);
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut after_block = String::new();
+
+    for module in modules {
+        let line = format!("import {module}\n");
+        if layout.imports.is_empty() {
+            after_block.push_str(&line);
+            continue;
+        }
+        let stdlib = is_stdlib(module);
+        let same_group: Vec<&ImportLine> = layout
+            .imports
+            .iter()
+            .filter(|i| is_stdlib(&i.module) == stdlib)
+            .collect();
+        let edit = match same_group.iter().find(|i| i.module.as_str() > module.as_str()) {
+            Some(next) => Edit::insert(next.start, line),
+            None => match same_group.last() {
+                Some(last) => Edit::insert(last.line_end, line),
+                // A new standard-library group goes first; a new third-party group goes last.
+                None if stdlib => Edit::insert(layout.imports[0].start, format!("{line}\n")),
+                None => {
+                    let last = layout.imports.last().expect("non-empty");
+                    Edit::insert(last.line_end, format!("\n{line}"))
+                }
+            },
+        };
+        edits.push(edit);
+    }
+
+    if !statements.is_empty() {
+        if !after_block.is_empty() || !layout.imports.is_empty() {
+            after_block.push('\n');
+        }
+        for statement in statements {
+            after_block.push_str(statement);
+            after_block.push('\n');
+        }
+    }
+    if !after_block.is_empty() {
+        let at = layout
+            .imports
+            .last()
+            .map_or(layout.header_end, |i| i.line_end);
+        let mut text = String::new();
+        if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
+            text.push('\n');
+        }
+        if layout.imports.is_empty() && at > 0 {
+            // Keep the docstring or `__future__` line apart from what follows it.
+            text.push('\n');
+        }
+        text.push_str(&after_block);
+        let next_line_blank = src[at..]
+            .split('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
+        if !next_line_blank && at < src.len() {
+            text.push('\n');
+        }
+        edits.push(Edit::insert(at, text));
+    }
+    edits
+}
+
+struct ImportLine {
+    module: String,
+    start: usize,
+    /// The offset just after the newline that ends the statement's last line.
+    line_end: usize,
+}
+
+struct Layout {
+    /// Where the docstring and `__future__` imports end (a line start).
+    header_end: usize,
+    /// The leading block of top-level imports, in order.
+    imports: Vec<ImportLine>,
+}
+
+impl Layout {
+    fn of(root: Node, src: &str) -> Layout {
+        let mut header_end = 0;
+        let mut imports = Vec::new();
+        let mut cursor = root.walk();
+        for (i, stmt) in root.named_children(&mut cursor).enumerate() {
+            let line_end = after_line(src, stmt.end_byte());
+            match stmt.kind() {
+                "comment" => {
+                    if imports.is_empty() && header_end == after_line(src, stmt.start_byte()) {
+                        // A comment block right after the header (a licence, a shebang) stays on top.
+                        header_end = line_end;
+                    }
+                }
+                "expression_statement"
+                    if i == 0 && stmt.named_child(0).is_some_and(|c| c.kind() == "string") =>
+                {
+                    header_end = line_end;
+                }
+                "future_import_statement" => header_end = line_end,
+                "import_statement" | "import_from_statement" => imports.push(ImportLine {
+                    module: imported_module(stmt, src),
+                    start: line_start(src, stmt.start_byte()),
+                    line_end,
+                }),
+                _ => break,
+            }
+        }
+        Layout {
+            header_end,
+            imports,
+        }
+    }
+}
+
+fn imported_module(stmt: Node, src: &str) -> String {
+    let name = match stmt.kind() {
+        "import_from_statement" => stmt.child_by_field_name("module_name"),
+        _ => stmt.child_by_field_name("name").map(|n| {
+            if n.kind() == "aliased_import" {
+                n.child_by_field_name("name").unwrap_or(n)
+            } else {
+                n
+            }
+        }),
+    };
+    name.map(|n| src[n.byte_range()].to_string())
+        .unwrap_or_default()
+}
+
+fn line_start(src: &str, offset: usize) -> usize {
+    src[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+fn after_line(src: &str, offset: usize) -> usize {
+    src[offset..].find('\n').map_or(src.len(), |i| offset + i + 1)
+}
+
+/// Whether a module is part of the standard library, by its top-level package.
+fn is_stdlib(module: &str) -> bool {
+    const STDLIB: &[&str] = &[
+        "__future__", "abc", "argparse", "array", "ast", "asyncio", "base64", "bisect", "builtins",
+        "bz2", "calendar", "collections", "concurrent", "contextlib", "contextvars", "copy", "csv",
+        "ctypes", "dataclasses", "datetime", "decimal", "difflib", "email", "enum", "errno",
+        "faulthandler", "fnmatch", "fractions", "ftplib", "functools", "gc", "getpass", "gettext",
+        "glob", "gzip", "hashlib", "heapq", "hmac", "html", "http", "importlib", "inspect", "io",
+        "ipaddress", "itertools", "json", "logging", "lzma", "math", "mimetypes", "multiprocessing",
+        "numbers", "operator", "os", "pathlib", "pickle", "platform", "pprint", "queue", "random",
+        "re", "sched", "secrets", "selectors", "shlex", "shutil", "signal", "smtplib", "socket",
+        "socketserver", "sqlite3", "ssl", "stat", "statistics", "string", "struct", "subprocess",
+        "sys", "sysconfig", "tarfile", "tempfile", "textwrap", "threading", "time", "timeit",
+        "tomllib", "traceback", "types", "typing", "unicodedata", "unittest", "urllib", "uuid",
+        "warnings", "weakref", "xml", "zipfile", "zlib", "zoneinfo",
+    ];
+    let top = module.split('.').next().unwrap_or(module);
+    STDLIB.binary_search(&top).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn add(src: &str, modules: &[&str], statements: &[&str]) -> String {
+        let tree = parse(src).unwrap();
+        let modules: Vec<String> = modules.iter().map(|m| m.to_string()).collect();
+        let statements: Vec<String> = statements.iter().map(|m| m.to_string()).collect();
+        let mut edits = header_edits(tree.root_node(), src, &modules, &statements);
+        edits.sort_by_key(|e| e.range.start);
+        let mut out = src.to_string();
+        for edit in edits.iter().rev() {
+            out.replace_range(edit.range.clone(), &edit.text);
+        }
+        out
+    }
+
+    #[test]
+    fn stdlib_list_is_sorted_for_binary_search() {
+        let mut probe = vec!["asyncio", "zlib", "abc"];
+        probe.sort();
+        assert!(probe.iter().all(|m| is_stdlib(m)));
+        assert!(!is_stdlib("httpx"));
+    }
+
+    #[test]
+    fn joins_stdlib_group_in_order() {
+        assert_eq!(
+            add("import os\n\nimport httpx\n\nx = 1\n", &["asyncio"], &[]),
+            "import asyncio\nimport os\n\nimport httpx\n\nx = 1\n"
+        );
+        assert_eq!(
+            add("import abc\n\nimport httpx\n", &["asyncio"], &[]),
+            "import abc\nimport asyncio\n\nimport httpx\n"
+        );
+    }
+
+    #[test]
+    fn new_stdlib_group_precedes_third_party() {
+        assert_eq!(
+            add("import httpx\n\n\ndef f():\n    pass\n", &["asyncio"], &["LIMIT = 3"]),
+            "import asyncio\n\nimport httpx\n\nLIMIT = 3\n\n\ndef f():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn after_docstring_and_future_import() {
+        assert_eq!(
+            add("\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nx = 1\n", &["asyncio"], &[]),
+            "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport asyncio\n\nx = 1\n"
+        );
+    }
+
+    #[test]
+    fn empty_module_gets_import_and_constant() {
+        assert_eq!(
+            add("async def f():\n    pass\n", &["asyncio"], &["LIMIT = 3"]),
+            "import asyncio\n\nLIMIT = 3\n\nasync def f():\n    pass\n"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! corral: a codemod for Python concurrency.
+//!
+//! The engine (`engine`, `semantic`, `imports`, `parse`, `source`) knows no particular transform;
+//! transforms live in `transforms/<id>/` and are listed in `registry`. The command line (`cli`,
+//! `files`, `write`, `git`) is the only part that knows about paths, threads and output formats.
+
+pub mod cli;
+pub mod engine;
+pub mod files;
+pub mod git;
+pub mod imports;
+pub mod parse;
+pub mod registry;
+pub mod rule;
+pub mod semantic;
+pub mod settings;
+pub mod source;
+pub mod write;

@@ -1,0 +1,17 @@
+//! The transforms corral knows. Adding one is its folder under `transforms/` plus one line here.
+
+use crate::rule::Rule;
+
+#[path = "../transforms/unbounded-gather/rule.rs"]
+mod unbounded_gather;
+
+/// Every transform, in the order `corral rules` lists them.
+pub static RULES: &[&Rule] = &[&unbounded_gather::RULE];
+
+/// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.
+pub fn find(name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(name) || r.code.eq_ignore_ascii_case(name))
+}

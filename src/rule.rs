@@ -1,0 +1,180 @@
+//! What a transform is to the engine: a check that turns a parsed file into findings, each with an
+//! optional fix made of byte-range edits plus the imports and module-level statements it needs.
+
+use std::ops::Range;
+
+use tree_sitter::{Node, Tree};
+
+use crate::semantic::Semantic;
+use crate::settings::Settings;
+
+/// A transform, as registered in `registry.rs`. Its code lives in `transforms/<id>/`.
+pub struct Rule {
+    /// The user-facing name: `unbounded-gather`.
+    pub id: &'static str,
+    /// The catalog code: `CONC101`.
+    pub code: &'static str,
+    /// One line for `corral rules`.
+    pub summary: &'static str,
+    /// The documentation `corral explain` prints (What it does / Why is this bad / Example /
+    /// Use instead / Fix safety).
+    pub doc: &'static str,
+    pub check: fn(&Context) -> Vec<Finding>,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// Everything a check may look at for one file. It knows nothing of paths, threads or output.
+pub struct Context<'a, 't> {
+    pub src: &'t str,
+    pub tree: &'t Tree,
+    pub semantic: &'a Semantic<'t>,
+    pub settings: &'a Settings,
+}
+
+impl<'t> Context<'_, 't> {
+    pub fn text(&self, node: Node) -> &'t str {
+        &self.src[node.byte_range()]
+    }
+
+    /// The whitespace that starts the line holding `offset`.
+    pub fn line_indent(&self, offset: usize) -> &'t str {
+        let start = self.line_start(offset);
+        let rest = &self.src[start..];
+        let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        &rest[..width]
+    }
+
+    pub fn line_start(&self, offset: usize) -> usize {
+        self.src[..offset].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    /// Whether only whitespace precedes `offset` on its line.
+    pub fn starts_line(&self, offset: usize) -> bool {
+        self.src[self.line_start(offset)..offset]
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
+    }
+
+    /// The file's unit of indentation as seen in a block: the block's indent minus its owner's.
+    pub fn indent_unit(&self, owner: Node, block: Node) -> String {
+        let outer = self.line_indent(owner.start_byte());
+        let inner = self.line_indent(block.start_byte());
+        match inner.strip_prefix(outer) {
+            Some(unit) if !unit.is_empty() && self.starts_line(block.start_byte()) => {
+                unit.to_string()
+            }
+            _ => "    ".to_string(),
+        }
+    }
+}
+
+/// One place a transform has something to say about.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub range: Range<usize>,
+    pub message: String,
+    /// `None` for a report-only finding: it is never applied.
+    pub fix: Option<Fix>,
+}
+
+/// A rewrite: edits that must be applied together, and what it needs at module level.
+#[derive(Debug, Clone, Default)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    /// Modules to `import` (`asyncio`), added once per file among the existing imports.
+    pub imports: Vec<String>,
+    /// Statements to place once after the imports, such as a named constant.
+    pub module_statements: Vec<String>,
+    /// The observable behaviour the rewrite changes, one sentence each.
+    pub changes: Vec<String>,
+}
+
+/// Replace `range` of the source with `text`; text uses `\n` and is converted to the file's newlines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn replace(node: Node, text: impl Into<String>) -> Edit {
+        Edit {
+            range: node.byte_range(),
+            text: text.into(),
+        }
+    }
+
+    pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+        Edit {
+            range: at..at,
+            text: text.into(),
+        }
+    }
+}
+
+impl Fix {
+    /// The span the fix touches, used to keep overlapping fixes out of one pass.
+    pub fn span(&self) -> Range<usize> {
+        let start = self.edits.iter().map(|e| e.range.start).min().unwrap_or(0);
+        let end = self.edits.iter().map(|e| e.range.end).max().unwrap_or(0);
+        start..end
+    }
+}
+
+/// A compiled transform query, built once on first use.
+pub struct LazyQuery {
+    source: &'static str,
+    cell: std::sync::OnceLock<tree_sitter::Query>,
+}
+
+impl LazyQuery {
+    pub const fn new(source: &'static str) -> LazyQuery {
+        LazyQuery {
+            source,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &tree_sitter::Query {
+        self.cell.get_or_init(|| {
+            tree_sitter::Query::new(&tree_sitter_python::LANGUAGE.into(), self.source)
+                .unwrap_or_else(|e| panic!("a transform's query does not compile: {e}"))
+        })
+    }
+
+    /// Every match over the whole file, each as its named captures.
+    pub fn matches<'q, 't>(&'q self, ctx: &Context<'_, 't>) -> Vec<Captures<'q, 't>> {
+        use tree_sitter::StreamingIterator;
+        let query = self.get();
+        let mut cursor = tree_sitter::QueryCursor::new();
+        let mut matches = cursor.matches(query, ctx.tree.root_node(), ctx.src.as_bytes());
+        let mut out = Vec::new();
+        while let Some(m) = matches.next() {
+            out.push(Captures {
+                nodes: m
+                    .captures
+                    .iter()
+                    .map(|c| (query.capture_names()[c.index as usize], c.node))
+                    .collect(),
+            });
+        }
+        out
+    }
+}
+
+/// The named captures of one query match.
+pub struct Captures<'q, 't> {
+    nodes: Vec<(&'q str, Node<'t>)>,
+}
+
+impl<'t> Captures<'_, 't> {
+    pub fn get(&self, name: &str) -> Option<Node<'t>> {
+        self.nodes.iter().find(|(n, _)| *n == name).map(|(_, node)| *node)
+    }
+}

@@ -1,0 +1,668 @@
+//! Scopes, bindings and import resolution over a tree-sitter-python tree (catalog §S2–§S4, §S7).
+//!
+//! One walk over the tree records every scope (module, function, lambda, class, comprehension) and
+//! every name bound in it. Resolution follows Python's rules: class bodies are skipped from nested
+//! functions, `global` redirects to the module, and a name bound by anything other than agreeing
+//! imports resolves to nothing, so that a transform never matches a shadowed name.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use tree_sitter::Node;
+
+pub type ScopeId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Module,
+    Function { is_async: bool },
+    Lambda,
+    Class,
+    Comprehension,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingKind {
+    /// An import; the string is the canonical qualified name it binds.
+    Import(String),
+    /// `name = value`; the binding's node is the `assignment`.
+    Assignment,
+    Parameter,
+    /// `def name`; the binding's node is the `function_definition`.
+    FunctionDef,
+    ClassDef,
+    /// `for name in ...`, including comprehension targets.
+    Loop,
+    /// `with ... as name`; the binding's node is the `with_item`.
+    With,
+    Except,
+    /// Anything else that rebinds: augmented assignment, `del`, walrus, annotations, patterns.
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding<'t> {
+    pub kind: BindingKind,
+    pub node: Node<'t>,
+}
+
+#[derive(Debug)]
+pub struct Scope<'t> {
+    pub kind: ScopeKind,
+    pub node: Node<'t>,
+    pub parent: Option<ScopeId>,
+    bindings: BTreeMap<&'t str, Vec<Binding<'t>>>,
+    globals: HashSet<&'t str>,
+}
+
+/// How a rewrite can refer to `module.member` at some point of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRef {
+    /// The expression to write, e.g. `aio.Semaphore`.
+    pub expr: String,
+    /// The module to import first (`import asyncio`), when no usable import exists yet.
+    pub add_import: Option<String>,
+}
+
+pub struct Semantic<'t> {
+    src: &'t str,
+    root: Node<'t>,
+    scopes: Vec<Scope<'t>>,
+    by_node: HashMap<usize, ScopeId>,
+    identifiers: HashSet<&'t str>,
+}
+
+const MODULE: ScopeId = 0;
+
+impl<'t> Semantic<'t> {
+    pub fn build(root: Node<'t>, src: &'t str) -> Semantic<'t> {
+        let mut sem = Semantic {
+            src,
+            root,
+            scopes: Vec::new(),
+            by_node: HashMap::new(),
+            identifiers: HashSet::new(),
+        };
+        let module = sem.push_scope(ScopeKind::Module, root, None);
+        sem.visit_children(root, module);
+        sem
+    }
+
+    pub fn text(&self, node: Node) -> &'t str {
+        &self.src[node.byte_range()]
+    }
+
+    pub fn root(&self) -> Node<'t> {
+        self.root
+    }
+
+    pub fn scope(&self, id: ScopeId) -> &Scope<'t> {
+        &self.scopes[id]
+    }
+
+    fn push_scope(&mut self, kind: ScopeKind, node: Node<'t>, parent: Option<ScopeId>) -> ScopeId {
+        let id = self.scopes.len();
+        self.scopes.push(Scope {
+            kind,
+            node,
+            parent,
+            bindings: BTreeMap::new(),
+            globals: HashSet::new(),
+        });
+        self.by_node.insert(node.id(), id);
+        id
+    }
+
+    fn bind(&mut self, scope: ScopeId, name: Node<'t>, kind: BindingKind, node: Node<'t>) {
+        let text = &self.src[name.byte_range()];
+        let scope = if self.scopes[scope].globals.contains(text) {
+            MODULE
+        } else {
+            scope
+        };
+        self.scopes[scope]
+            .bindings
+            .entry(text)
+            .or_default()
+            .push(Binding { kind, node });
+    }
+
+    fn visit_children(&mut self, node: Node<'t>, scope: ScopeId) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.visit(child, scope);
+        }
+    }
+
+    fn visit(&mut self, node: Node<'t>, scope: ScopeId) {
+        match node.kind() {
+            "identifier" => {
+                self.identifiers.insert(&self.src[node.byte_range()]);
+            }
+            "function_definition" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.bind(scope, name, BindingKind::FunctionDef, node);
+                    self.visit(name, scope);
+                }
+                let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
+                let inner = self.push_scope(ScopeKind::Function { is_async }, node, Some(scope));
+                if let Some(ret) = node.child_by_field_name("return_type") {
+                    self.visit(ret, scope);
+                }
+                if let Some(params) = node.child_by_field_name("parameters") {
+                    self.visit_parameters(params, inner);
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.visit(body, inner);
+                }
+            }
+            "lambda" => {
+                let inner = self.push_scope(ScopeKind::Lambda, node, Some(scope));
+                if let Some(params) = node.child_by_field_name("parameters") {
+                    self.visit_parameters(params, inner);
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.visit(body, inner);
+                }
+            }
+            "class_definition" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.bind(scope, name, BindingKind::ClassDef, node);
+                    self.visit(name, scope);
+                }
+                if let Some(sup) = node.child_by_field_name("superclasses") {
+                    self.visit(sup, scope);
+                }
+                let inner = self.push_scope(ScopeKind::Class, node, Some(scope));
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.visit(body, inner);
+                }
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => {
+                let inner = self.push_scope(ScopeKind::Comprehension, node, Some(scope));
+                let mut cursor = node.walk();
+                for clause in node.named_children(&mut cursor) {
+                    if clause.kind() == "for_in_clause" {
+                        if let Some(left) = clause.child_by_field_name("left") {
+                            self.bind_targets(inner, left, BindingKind::Loop, clause);
+                        }
+                    }
+                }
+                self.visit_children(node, inner);
+            }
+            "assignment" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    let kind = if node.child_by_field_name("right").is_some() {
+                        BindingKind::Assignment
+                    } else {
+                        BindingKind::Other // `x: int` makes `x` local without a value
+                    };
+                    self.bind_targets(scope, left, kind, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "augmented_assignment" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.bind_targets(scope, left, BindingKind::Other, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "for_statement" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.bind_targets(scope, left, BindingKind::Loop, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "with_item" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    if value.kind() == "as_pattern" {
+                        if let Some(alias) = value.child_by_field_name("alias") {
+                            self.bind_targets(scope, alias, BindingKind::With, node);
+                        }
+                    }
+                }
+                self.visit_children(node, scope);
+            }
+            "except_clause" => {
+                if let Some(alias) = node.child_by_field_name("alias") {
+                    self.bind_targets(scope, alias, BindingKind::Except, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "named_expression" => {
+                // The walrus binds in the nearest enclosing non-comprehension scope.
+                let mut target = scope;
+                while self.scopes[target].kind == ScopeKind::Comprehension {
+                    target = self.scopes[target].parent.unwrap_or(MODULE);
+                }
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.bind(target, name, BindingKind::Other, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "delete_statement" => {
+                let mut cursor = node.walk();
+                for target in node.named_children(&mut cursor) {
+                    self.bind_targets(scope, target, BindingKind::Other, node);
+                }
+                self.visit_children(node, scope);
+            }
+            "global_statement" | "nonlocal_statement" => {
+                let mut cursor = node.walk();
+                for name in node.named_children(&mut cursor) {
+                    let text = &self.src[name.byte_range()];
+                    if node.kind() == "global_statement" {
+                        self.scopes[scope].globals.insert(text);
+                    } else {
+                        // A nonlocal rebinding makes the enclosing binding unknowable here.
+                        self.bind(scope, name, BindingKind::Other, node);
+                    }
+                }
+                self.visit_children(node, scope);
+            }
+            "import_statement" => self.visit_import(node, scope),
+            "import_from_statement" => self.visit_import_from(node, scope),
+            "case_pattern" | "type_alias_statement" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.kind() == "dotted_name" && child.named_child_count() == 1 {
+                        if let Some(name) = child.named_child(0) {
+                            self.bind(scope, name, BindingKind::Other, node);
+                        }
+                    }
+                }
+                self.visit_children(node, scope);
+            }
+            _ => self.visit_children(node, scope),
+        }
+    }
+
+    fn visit_parameters(&mut self, params: Node<'t>, scope: ScopeId) {
+        let mut cursor = params.walk();
+        for param in params.named_children(&mut cursor) {
+            let name = match param.kind() {
+                "identifier" => Some(param),
+                "default_parameter" | "typed_default_parameter" => {
+                    param.child_by_field_name("name")
+                }
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    first_identifier(param)
+                }
+                _ => None,
+            };
+            if let Some(name) = name.filter(|n| n.kind() == "identifier") {
+                self.bind(scope, name, BindingKind::Parameter, param);
+            }
+            self.visit(param, scope);
+        }
+    }
+
+    fn bind_targets(&mut self, scope: ScopeId, target: Node<'t>, kind: BindingKind, node: Node<'t>) {
+        match target.kind() {
+            "identifier" => self.bind(scope, target, kind, node),
+            "attribute" | "subscript" => {}
+            _ => {
+                let mut cursor = target.walk();
+                let children: Vec<_> = target.named_children(&mut cursor).collect();
+                for child in children {
+                    // Unpacking makes the value of each name unknowable from the statement alone.
+                    let kind = if kind == BindingKind::Assignment {
+                        BindingKind::Other
+                    } else {
+                        kind.clone()
+                    };
+                    self.bind_targets(scope, child, kind, node);
+                }
+            }
+        }
+    }
+
+    fn visit_import(&mut self, node: Node<'t>, scope: ScopeId) {
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            match name.kind() {
+                "dotted_name" => {
+                    // `import a.b.c` binds `a` to the module `a`.
+                    if let Some(first) = name.named_child(0) {
+                        let module = self.text(first).to_string();
+                        self.bind(scope, first, BindingKind::Import(module), node);
+                    }
+                }
+                "aliased_import" => {
+                    if let (Some(dotted), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) {
+                        let module = canonical(&dotted_text(self.src, dotted));
+                        self.bind(scope, alias, BindingKind::Import(module), node);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.visit_children(node, scope);
+    }
+
+    fn visit_import_from(&mut self, node: Node<'t>, scope: ScopeId) {
+        let Some(module) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        // Relative imports keep their dots, so they never equal an absolute name.
+        let module = match module.kind() {
+            "relative_import" => self.text(module).to_string(),
+            _ => dotted_text(self.src, module),
+        };
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (imported, bound) = match name.kind() {
+                "dotted_name" => (name, name),
+                "aliased_import" => match (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) {
+                    (Some(imported), Some(alias)) => (imported, alias),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let qualified = canonical(&format!("{module}.{}", dotted_text(self.src, imported)));
+            self.bind(scope, bound, BindingKind::Import(qualified), node);
+        }
+        self.visit_children(node, scope);
+    }
+
+    /// The scope in which `node` is evaluated.
+    pub fn scope_of(&self, node: Node<'t>) -> ScopeId {
+        let mut child = node;
+        let mut current = node.parent();
+        while let Some(parent) = current {
+            if let Some(&id) = self.by_node.get(&parent.id()) {
+                let inside = match parent.kind() {
+                    "function_definition" => {
+                        is_field(parent, "body", child) || is_field(parent, "parameters", child)
+                    }
+                    "class_definition" => is_field(parent, "body", child),
+                    _ => true,
+                };
+                if inside {
+                    return id;
+                }
+            }
+            child = parent;
+            current = parent.parent();
+        }
+        MODULE
+    }
+
+    /// The bindings that a use of `name` at `at` sees, following Python's scope rules.
+    pub fn lookup(&self, name: &str, at: Node<'t>) -> Option<&[Binding<'t>]> {
+        let start = self.scope_of(at);
+        let mut id = start;
+        loop {
+            let scope = &self.scopes[id];
+            if scope.globals.contains(name) {
+                return self.scopes[MODULE].bindings.get(name).map(Vec::as_slice);
+            }
+            // A class body's names are visible in the class body only, not in its methods.
+            if scope.kind != ScopeKind::Class || id == start {
+                if let Some(bindings) = scope.bindings.get(name) {
+                    return Some(bindings);
+                }
+            }
+            id = scope.parent?;
+        }
+    }
+
+    /// The single binding of the name `node` refers to, if there is exactly one.
+    pub fn origin(&self, node: Node<'t>) -> Option<&Binding<'t>> {
+        match self.lookup(self.text(node), node)? {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// The canonical qualified name an `identifier` or `attribute` chain refers to, through
+    /// imports and aliases; `None` when any binding of it is not an agreeing import.
+    pub fn qualified_name(&self, expr: Node<'t>) -> Option<String> {
+        match expr.kind() {
+            "identifier" => {
+                let bindings = self.lookup(self.text(expr), expr)?;
+                let mut names = bindings.iter().map(|b| match &b.kind {
+                    BindingKind::Import(q) => Some(q.as_str()),
+                    _ => None,
+                });
+                let first = names.next()??;
+                names
+                    .all(|n| n == Some(first))
+                    .then(|| canonical(first))
+            }
+            "attribute" => {
+                let object = expr.child_by_field_name("object")?;
+                let attr = expr.child_by_field_name("attribute")?;
+                let base = self.qualified_name(object)?;
+                Some(canonical(&format!("{base}.{}", self.text(attr))))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the function or lambda that encloses `node` is an `async def`.
+    pub fn in_async_context(&self, node: Node<'t>) -> bool {
+        matches!(
+            self.enclosing_function_scope(node).map(|id| self.scopes[id].kind),
+            Some(ScopeKind::Function { is_async: true })
+        )
+    }
+
+    /// The nearest function or lambda scope around `node`, seen through comprehensions.
+    pub fn enclosing_function_scope(&self, node: Node<'t>) -> Option<ScopeId> {
+        let mut id = self.scope_of(node);
+        loop {
+            match self.scopes[id].kind {
+                ScopeKind::Comprehension => id = self.scopes[id].parent?,
+                ScopeKind::Function { .. } | ScopeKind::Lambda => return Some(id),
+                ScopeKind::Module | ScopeKind::Class => return None,
+            }
+        }
+    }
+
+    /// A name based on `base` that no identifier of the file uses: `base`, `base_2`, `base_3`, …
+    pub fn fresh_name(&self, base: &str) -> String {
+        if !self.identifiers.contains(base) {
+            return base.to_string();
+        }
+        (2..)
+            .map(|n| format!("{base}_{n}"))
+            .find(|candidate| !self.identifiers.contains(candidate.as_str()))
+            .expect("an unused suffix exists")
+    }
+
+    /// The module-level bindings of `name`.
+    pub fn module_bindings(&self, name: &str) -> &[Binding<'t>] {
+        self.scopes[MODULE]
+            .bindings
+            .get(name)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// How to write `module.member` at `at`: through an existing import or alias when one resolves
+    /// there, otherwise through a new `import module`. `None` when the module's name is taken by
+    /// something else, so that no import can be added without shadowing.
+    pub fn import_ref(&self, module: &str, member: &str, at: Node<'t>) -> Option<ImportRef> {
+        let wanted = format!("{module}.{member}");
+        for (name, bindings) in &self.scopes[MODULE].bindings {
+            let all_import = |q: &str| {
+                bindings
+                    .iter()
+                    .all(|b| matches!(&b.kind, BindingKind::Import(i) if i == q))
+            };
+            let visible = || self.lookup(name, at).map(<[_]>::as_ptr) == Some(bindings.as_ptr());
+            if all_import(module) && visible() {
+                return Some(ImportRef {
+                    expr: format!("{name}.{member}"),
+                    add_import: None,
+                });
+            }
+            if all_import(&wanted) && visible() {
+                return Some(ImportRef {
+                    expr: name.to_string(),
+                    add_import: None,
+                });
+            }
+        }
+        let top = module.split('.').next().unwrap_or(module);
+        if self.lookup(top, at).is_some() {
+            return None;
+        }
+        Some(ImportRef {
+            expr: wanted,
+            add_import: Some(module.to_string()),
+        })
+    }
+}
+
+fn is_field(parent: Node, field: &str, child: Node) -> bool {
+    parent.child_by_field_name(field) == Some(child)
+}
+
+fn first_identifier(node: Node) -> Option<Node> {
+    let mut cursor = node.walk();
+    let found = node
+        .named_children(&mut cursor)
+        .find(|c| c.kind() == "identifier");
+    found
+}
+
+fn dotted_text(src: &str, node: Node) -> String {
+    let mut cursor = node.walk();
+    let parts: Vec<&str> = node
+        .named_children(&mut cursor)
+        .map(|part| &src[part.byte_range()])
+        .collect();
+    if parts.is_empty() {
+        src[node.byte_range()].to_string()
+    } else {
+        parts.join(".")
+    }
+}
+
+/// Maps re-exports to the public name: `asyncio.tasks.gather` → `asyncio.gather`.
+pub fn canonical(qualified: &str) -> String {
+    const PRIVATE_MODULES: &[(&str, &str)] = &[
+        ("asyncio.tasks.", "asyncio."),
+        ("asyncio.locks.", "asyncio."),
+        ("asyncio.queues.", "asyncio."),
+        ("asyncio.exceptions.", "asyncio."),
+        ("asyncio.timeouts.", "asyncio."),
+        ("asyncio.taskgroups.", "asyncio."),
+        ("asyncio.threads.", "asyncio."),
+        ("asyncio.events.", "asyncio."),
+        ("asyncio.futures.", "asyncio."),
+        ("concurrent.futures.thread.", "concurrent.futures."),
+        ("concurrent.futures.process.", "concurrent.futures."),
+        ("concurrent.futures._base.", "concurrent.futures."),
+        ("requests.api.", "requests."),
+        ("requests.sessions.", "requests."),
+    ];
+    for (private, public) in PRIVATE_MODULES {
+        if let Some(rest) = qualified.strip_prefix(private) {
+            return format!("{public}{rest}");
+        }
+    }
+    qualified.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn resolve_all(src: &str, needle: &str) -> Vec<Option<String>> {
+        let tree = parse(src).expect("parses");
+        let sem = Semantic::build(tree.root_node(), src);
+        let mut found = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "call" {
+                let callee = node.child_by_field_name("function").unwrap();
+                if sem.text(callee) == needle {
+                    found.push((node.start_byte(), sem.qualified_name(callee)));
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        found.sort();
+        found.into_iter().map(|(_, q)| q).collect()
+    }
+
+    #[test]
+    fn aliases_resolve_and_locals_shadow() {
+        let src = "import asyncio as aio\nfrom asyncio import gather as g\n\
+                   async def a():\n    await aio.gather()\n    await g()\n\
+                   async def b(g):\n    await g()\n\
+                   async def c():\n    aio = object()\n    await aio.gather()\n";
+        assert_eq!(
+            resolve_all(src, "aio.gather"),
+            vec![Some("asyncio.gather".to_string()), None]
+        );
+        assert_eq!(
+            resolve_all(src, "g"),
+            vec![Some("asyncio.gather".to_string()), None]
+        );
+    }
+
+    #[test]
+    fn class_bodies_are_not_visible_from_methods() {
+        let src = "import asyncio\nclass C:\n    asyncio = None\n    async def m(self):\n        await asyncio.sleep(0)\n";
+        assert_eq!(
+            resolve_all(src, "asyncio.sleep"),
+            vec![Some("asyncio.sleep".to_string())]
+        );
+    }
+
+    #[test]
+    fn function_level_imports_and_reexports() {
+        let src = "async def f():\n    from asyncio.tasks import gather as spawn\n    await spawn()\nasync def h():\n    await spawn()\n";
+        assert_eq!(
+            resolve_all(src, "spawn"),
+            vec![Some("asyncio.gather".to_string()), None]
+        );
+    }
+
+    #[test]
+    fn disagreeing_conditional_imports_resolve_to_nothing() {
+        let src = "try:\n    from trio import sleep\nexcept ImportError:\n    from asyncio import sleep\nsleep(1)\n";
+        assert_eq!(resolve_all(src, "sleep"), vec![None]);
+    }
+
+    #[test]
+    fn import_ref_reuses_alias_or_requests_import() {
+        let src = "import asyncio as aio\nasync def f():\n    pass\n";
+        let tree = parse(src).unwrap();
+        let sem = Semantic::build(tree.root_node(), src);
+        let at = tree.root_node().named_child(1).unwrap();
+        assert_eq!(
+            sem.import_ref("asyncio", "Semaphore", at).unwrap().expr,
+            "aio.Semaphore"
+        );
+        let src = "asyncio = 1\n";
+        let tree = parse(src).unwrap();
+        let sem = Semantic::build(tree.root_node(), src);
+        assert_eq!(
+            sem.import_ref("asyncio", "Semaphore", tree.root_node()),
+            None
+        );
+    }
+
+    #[test]
+    fn fresh_names_avoid_every_identifier() {
+        let src = "_limiter = 1\n_limiter_2 = 2\n";
+        let tree = parse(src).unwrap();
+        let sem = Semantic::build(tree.root_node(), src);
+        assert_eq!(sem.fresh_name("_limiter"), "_limiter_3");
+        assert_eq!(sem.fresh_name("_bounded"), "_bounded");
+    }
+}
