@@ -252,7 +252,9 @@ fn report(
                 {
                     if let Some(fixed) = &outcome.fixed {
                         changed += 1;
-                        out.write_all(unified_diff(&result.path, source, fixed).as_bytes())?;
+                        out.write_all(
+                            crate::diff::unified_diff(&result.path, source, fixed).as_bytes(),
+                        )?;
                         explain_fixes(&result.path, &outcome.findings);
                     }
                 }
@@ -296,7 +298,11 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn print_findings(out: &mut impl Write, format: Format, findings: &[(&Path, &Reported)]) -> Result<()> {
+fn print_findings(
+    out: &mut impl Write,
+    format: Format,
+    findings: &[(&Path, &Reported)],
+) -> Result<()> {
     match format {
         Format::Text => {
             for (path, f) in findings {
@@ -361,17 +367,6 @@ fn explain_fixes(path: &Path, findings: &[Reported]) {
     }
 }
 
-fn unified_diff(path: &Path, source: &crate::source::SourceText, fixed: &str) -> String {
-    let name = path.display().to_string().replace('\\', "/");
-    let old = source.display(&source.text);
-    let new = source.display(fixed);
-    similar::TextDiff::from_lines(&old, &new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
-        .to_string()
-}
-
 fn apply(
     results: &[FileResult],
     allow_dirty: bool,
@@ -380,7 +375,9 @@ fn apply(
 ) -> Result<u8> {
     let to_write: Vec<&FileResult> = results
         .iter()
-        .filter(|r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_some()))
+        .filter(
+            |r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_some()),
+        )
         .collect();
     let paths: Vec<PathBuf> = to_write.iter().map(|r| r.path.clone()).collect();
     let guard = crate::git::guard(&paths);
@@ -429,12 +426,16 @@ fn apply(
                 changed += 1;
                 explain_fixes(&result.path, &outcome.findings);
             }
-            Err(err) => failed_writes.push(format!("{}: not written: {err:#}", result.path.display())),
+            Err(err) => {
+                failed_writes.push(format!("{}: not written: {err:#}", result.path.display()))
+            }
         }
     }
     let unchanged = results
         .iter()
-        .filter(|r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_none()))
+        .filter(
+            |r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_none()),
+        )
         .count();
     let not_written = failed_writes.len();
     errors.extend(failed_writes);
@@ -444,7 +445,10 @@ fn apply(
         skipped.len() + not_written
     );
     if unfixed > 0 {
-        eprintln!("corral: {unfixed} finding{} can only be reported; `corral check` lists them", plural(unfixed));
+        eprintln!(
+            "corral: {unfixed} finding{} can only be reported; `corral check` lists them",
+            plural(unfixed)
+        );
     }
     Ok(u8::from(unfixed > 0))
 }

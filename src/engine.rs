@@ -6,11 +6,10 @@
 //! yields no fix, or reports non-convergence after `MAX_PASSES`. The engine knows no transform.
 
 use std::collections::BTreeSet;
-use std::ops::Range;
 
 use crate::imports::header_edits;
 use crate::parse::{first_syntax_error, line_col, parse, SyntaxError};
-use crate::rule::{Context, Edit, Finding, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, Rule};
 use crate::semantic::Semantic;
 use crate::settings::Settings;
 use crate::source::SourceText;
@@ -118,15 +117,23 @@ pub fn run(
         if chosen.is_empty() {
             break;
         }
+        let applied = findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
+            .count();
         let edits = pass_edits(&chosen, &semantic, &text, source);
         let rewritten = apply_edits(&text, &edits);
         match parse(&rewritten).map(|t| first_syntax_error(&t, &rewritten)) {
             Some(None) => {
-                outcome.fixes_applied += chosen.len();
+                outcome.fixes_applied += applied;
                 text = rewritten;
             }
             Some(Some(err)) => {
-                let rules: BTreeSet<&str> = chosen.iter().map(|f| f.rule.id).collect();
+                let rules: BTreeSet<&str> = findings
+                    .iter()
+                    .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
+                    .map(|f| f.rule.id)
+                    .collect();
                 outcome.problems.push(format!(
                     "fixes by {} were rolled back: their output would have a {err}",
                     rules.into_iter().collect::<Vec<_>>().join(", ")
@@ -148,34 +155,33 @@ pub fn run(
 }
 
 /// The fixes to apply in one pass: left to right, skipping any that touches one already taken.
-fn non_overlapping(findings: &[Finding]) -> Vec<&Finding> {
-    let mut with_fix: Vec<&Finding> = findings.iter().filter(|f| f.fix.is_some()).collect();
-    with_fix.sort_by_key(|f| {
-        let span = f.fix.as_ref().map(|x| x.span()).unwrap_or_default();
+/// Findings that share one fix (a transform may fix several places together) count as one.
+fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
+    let mut fixes: Vec<&Fix> = findings.iter().filter_map(|f| f.fix.as_ref()).collect();
+    fixes.sort_by_key(|fix| {
+        let span = fix.span();
         (span.start, span.end)
     });
-    let mut taken: Vec<Range<usize>> = Vec::new();
-    let mut chosen = Vec::new();
-    for finding in with_fix {
-        let span = finding.fix.as_ref().expect("filtered").span();
-        if taken
-            .iter()
-            .all(|t| span.end < t.start || t.end < span.start)
-        {
-            taken.push(span);
-            chosen.push(finding);
+    let mut chosen: Vec<&Fix> = Vec::new();
+    for fix in fixes {
+        let span = fix.span();
+        let free = chosen.iter().all(|taken| {
+            let t = taken.span();
+            span.end < t.start || t.end < span.start
+        });
+        if free {
+            chosen.push(fix);
         }
     }
     chosen
 }
 
 /// All edits of a pass: the fixes' own, then the imports and module statements they need, once.
-fn pass_edits(chosen: &[&Finding], semantic: &Semantic, text: &str, source: &SourceText) -> Vec<Edit> {
+fn pass_edits(chosen: &[&Fix], semantic: &Semantic, text: &str, source: &SourceText) -> Vec<Edit> {
     let mut edits = Vec::new();
     let mut modules: Vec<String> = Vec::new();
     let mut statements: Vec<String> = Vec::new();
-    for finding in chosen {
-        let fix = finding.fix.as_ref().expect("chosen fixes exist");
+    for fix in chosen {
         edits.extend(fix.edits.iter().cloned());
         for module in &fix.imports {
             if !modules.contains(module) {

@@ -95,7 +95,10 @@ impl SettingsResolver {
         let Some(pyproject) = nearest_pyproject(&dir) else {
             return Ok(settings);
         };
-        let mut cache = self.targets.lock().expect("no panic while holding the lock");
+        let mut cache = self
+            .targets
+            .lock()
+            .expect("no panic while holding the lock");
         let target = cache
             .entry(pyproject.clone())
             .or_insert_with(|| target_from_pyproject(&pyproject).map_err(|e| format!("{e:#}")))

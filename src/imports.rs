@@ -27,7 +27,10 @@ pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[Str
             .iter()
             .filter(|i| is_stdlib(&i.module) == stdlib)
             .collect();
-        let edit = match same_group.iter().find(|i| i.module.as_str() > module.as_str()) {
+        let edit = match same_group
+            .iter()
+            .find(|i| (i.is_from, i.module.as_str()) > (false, module.as_str()))
+        {
             Some(next) => Edit::insert(next.start, line),
             None => match same_group.last() {
                 Some(last) => Edit::insert(last.line_end, line),
@@ -79,6 +82,8 @@ pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[Str
 
 struct ImportLine {
     module: String,
+    /// `from m import x` sorts after `import m`, as isort orders them.
+    is_from: bool,
     start: usize,
     /// The offset just after the newline that ends the statement's last line.
     line_end: usize,
@@ -96,26 +101,36 @@ impl Layout {
         let mut header_end = 0;
         let mut imports = Vec::new();
         let mut cursor = root.walk();
-        for (i, stmt) in root.named_children(&mut cursor).enumerate() {
+        let mut seen_code = false;
+        for stmt in root.named_children(&mut cursor) {
             let line_end = after_line(src, stmt.end_byte());
             match stmt.kind() {
-                "comment" => {
-                    if imports.is_empty() && header_end == after_line(src, stmt.start_byte()) {
-                        // A comment block right after the header (a licence, a shebang) stays on top.
-                        header_end = line_end;
-                    }
-                }
-                "expression_statement"
-                    if i == 0 && stmt.named_child(0).is_some_and(|c| c.kind() == "string") =>
+                // A shebang, licence or coding comment right at the top stays on top.
+                "comment"
+                    if imports.is_empty() && header_end == line_start(src, stmt.start_byte()) =>
                 {
                     header_end = line_end;
                 }
-                "future_import_statement" => header_end = line_end,
-                "import_statement" | "import_from_statement" => imports.push(ImportLine {
-                    module: imported_module(stmt, src),
-                    start: line_start(src, stmt.start_byte()),
-                    line_end,
-                }),
+                "comment" => {}
+                "expression_statement"
+                    if !seen_code && stmt.named_child(0).is_some_and(|c| c.kind() == "string") =>
+                {
+                    seen_code = true;
+                    header_end = line_end;
+                }
+                "future_import_statement" => {
+                    seen_code = true;
+                    header_end = line_end;
+                }
+                "import_statement" | "import_from_statement" => {
+                    seen_code = true;
+                    imports.push(ImportLine {
+                        module: imported_module(stmt, src),
+                        is_from: stmt.kind() == "import_from_statement",
+                        start: line_start(src, stmt.start_byte()),
+                        line_end,
+                    });
+                }
                 _ => break,
             }
         }
@@ -146,25 +161,116 @@ fn line_start(src: &str, offset: usize) -> usize {
 }
 
 fn after_line(src: &str, offset: usize) -> usize {
-    src[offset..].find('\n').map_or(src.len(), |i| offset + i + 1)
+    src[offset..]
+        .find('\n')
+        .map_or(src.len(), |i| offset + i + 1)
 }
+
+/// Top-level standard-library packages that concurrency code imports; sorted for binary search.
+const STDLIB: &[&str] = &[
+    "__future__",
+    "abc",
+    "argparse",
+    "array",
+    "ast",
+    "asyncio",
+    "base64",
+    "bisect",
+    "builtins",
+    "bz2",
+    "calendar",
+    "collections",
+    "concurrent",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "csv",
+    "ctypes",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "difflib",
+    "email",
+    "enum",
+    "errno",
+    "faulthandler",
+    "fnmatch",
+    "fractions",
+    "ftplib",
+    "functools",
+    "gc",
+    "getpass",
+    "gettext",
+    "glob",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "logging",
+    "lzma",
+    "math",
+    "mimetypes",
+    "multiprocessing",
+    "numbers",
+    "operator",
+    "os",
+    "pathlib",
+    "pickle",
+    "platform",
+    "pprint",
+    "queue",
+    "random",
+    "re",
+    "sched",
+    "secrets",
+    "selectors",
+    "shlex",
+    "shutil",
+    "signal",
+    "smtplib",
+    "socket",
+    "socketserver",
+    "sqlite3",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "struct",
+    "subprocess",
+    "sys",
+    "sysconfig",
+    "tarfile",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "time",
+    "timeit",
+    "tomllib",
+    "traceback",
+    "types",
+    "typing",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uuid",
+    "warnings",
+    "weakref",
+    "xml",
+    "zipfile",
+    "zlib",
+    "zoneinfo",
+];
 
 /// Whether a module is part of the standard library, by its top-level package.
 fn is_stdlib(module: &str) -> bool {
-    const STDLIB: &[&str] = &[
-        "__future__", "abc", "argparse", "array", "ast", "asyncio", "base64", "bisect", "builtins",
-        "bz2", "calendar", "collections", "concurrent", "contextlib", "contextvars", "copy", "csv",
-        "ctypes", "dataclasses", "datetime", "decimal", "difflib", "email", "enum", "errno",
-        "faulthandler", "fnmatch", "fractions", "ftplib", "functools", "gc", "getpass", "gettext",
-        "glob", "gzip", "hashlib", "heapq", "hmac", "html", "http", "importlib", "inspect", "io",
-        "ipaddress", "itertools", "json", "logging", "lzma", "math", "mimetypes", "multiprocessing",
-        "numbers", "operator", "os", "pathlib", "pickle", "platform", "pprint", "queue", "random",
-        "re", "sched", "secrets", "selectors", "shlex", "shutil", "signal", "smtplib", "socket",
-        "socketserver", "sqlite3", "ssl", "stat", "statistics", "string", "struct", "subprocess",
-        "sys", "sysconfig", "tarfile", "tempfile", "textwrap", "threading", "time", "timeit",
-        "tomllib", "traceback", "types", "typing", "unicodedata", "unittest", "urllib", "uuid",
-        "warnings", "weakref", "xml", "zipfile", "zlib", "zoneinfo",
-    ];
     let top = module.split('.').next().unwrap_or(module);
     STDLIB.binary_search(&top).is_ok()
 }
@@ -189,9 +295,8 @@ mod tests {
 
     #[test]
     fn stdlib_list_is_sorted_for_binary_search() {
-        let mut probe = vec!["asyncio", "zlib", "abc"];
-        probe.sort();
-        assert!(probe.iter().all(|m| is_stdlib(m)));
+        assert!(STDLIB.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stdlib("asyncio") && is_stdlib("concurrent.futures") && is_stdlib("zlib"));
         assert!(!is_stdlib("httpx"));
     }
 
@@ -210,15 +315,47 @@ mod tests {
     #[test]
     fn new_stdlib_group_precedes_third_party() {
         assert_eq!(
-            add("import httpx\n\n\ndef f():\n    pass\n", &["asyncio"], &["LIMIT = 3"]),
+            add(
+                "import httpx\n\n\ndef f():\n    pass\n",
+                &["asyncio"],
+                &["LIMIT = 3"]
+            ),
             "import asyncio\n\nimport httpx\n\nLIMIT = 3\n\n\ndef f():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn plain_import_precedes_from_import_of_same_module() {
+        assert_eq!(
+            add(
+                "from asyncio import gather\n\nimport httpx\n",
+                &["asyncio"],
+                &[]
+            ),
+            "import asyncio\nfrom asyncio import gather\n\nimport httpx\n"
+        );
+    }
+
+    #[test]
+    fn shebang_and_docstring_stay_on_top() {
+        assert_eq!(
+            add(
+                "#!/usr/bin/env python3\n\"\"\"Doc.\"\"\"\nx = 1\n",
+                &["asyncio"],
+                &[]
+            ),
+            "#!/usr/bin/env python3\n\"\"\"Doc.\"\"\"\n\nimport asyncio\n\nx = 1\n"
         );
     }
 
     #[test]
     fn after_docstring_and_future_import() {
         assert_eq!(
-            add("\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nx = 1\n", &["asyncio"], &[]),
+            add(
+                "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nx = 1\n",
+                &["asyncio"],
+                &[]
+            ),
             "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport asyncio\n\nx = 1\n"
         );
     }

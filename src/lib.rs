@@ -5,6 +5,7 @@
 //! `files`, `write`, `git`) is the only part that knows about paths, threads and output formats.
 
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod files;
 pub mod git;

@@ -84,7 +84,7 @@ pub struct Finding {
 }
 
 /// A rewrite: edits that must be applied together, and what it needs at module level.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fix {
     pub edits: Vec<Edit>,
     /// Modules to `import` (`asyncio`), added once per file among the existing imports.
@@ -175,6 +175,9 @@ pub struct Captures<'q, 't> {
 
 impl<'t> Captures<'_, 't> {
     pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        self.nodes.iter().find(|(n, _)| *n == name).map(|(_, node)| *node)
+        self.nodes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, node)| *node)
     }
 }

@@ -299,7 +299,13 @@ impl<'t> Semantic<'t> {
         }
     }
 
-    fn bind_targets(&mut self, scope: ScopeId, target: Node<'t>, kind: BindingKind, node: Node<'t>) {
+    fn bind_targets(
+        &mut self,
+        scope: ScopeId,
+        target: Node<'t>,
+        kind: BindingKind,
+        node: Node<'t>,
+    ) {
         match target.kind() {
             "identifier" => self.bind(scope, target, kind, node),
             "attribute" | "subscript" => {}
@@ -434,9 +440,7 @@ impl<'t> Semantic<'t> {
                     _ => None,
                 });
                 let first = names.next()??;
-                names
-                    .all(|n| n == Some(first))
-                    .then(|| canonical(first))
+                names.all(|n| n == Some(first)).then(|| canonical(first))
             }
             "attribute" => {
                 let object = expr.child_by_field_name("object")?;
@@ -451,7 +455,8 @@ impl<'t> Semantic<'t> {
     /// Whether the function or lambda that encloses `node` is an `async def`.
     pub fn in_async_context(&self, node: Node<'t>) -> bool {
         matches!(
-            self.enclosing_function_scope(node).map(|id| self.scopes[id].kind),
+            self.enclosing_function_scope(node)
+                .map(|id| self.scopes[id].kind),
             Some(ScopeKind::Function { is_async: true })
         )
     }

@@ -70,14 +70,11 @@ pub fn nearest_pyproject(dir: &Path) -> Option<PathBuf> {
 
 /// The lowest Python a `pyproject.toml` supports, from `[project] requires-python`.
 pub fn target_from_pyproject(path: &Path) -> Result<Option<PyVersion>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let doc: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let Some(spec) = doc
-        .get("project")
-        .and_then(|p| p.get("requires-python"))
-    else {
+    let Some(spec) = doc.get("project").and_then(|p| p.get("requires-python")) else {
         return Ok(None);
     };
     let spec = spec.as_str().with_context(|| {
@@ -100,7 +97,11 @@ pub fn lowest_supported(spec: &str) -> Result<PyVersion> {
         .map(parse_clause)
         .collect::<Result<_>>()?;
     (PyVersion::MIN.0..=PyVersion::MAX.0)
-        .find(|&minor| clauses.iter().all(|&(op, v, wild)| admits(op, v, wild, minor)))
+        .find(|&minor| {
+            clauses
+                .iter()
+                .all(|&(op, v, wild)| admits(op, v, wild, minor))
+        })
         .map(PyVersion)
         .with_context(|| format!("no Python from 3.8 to 3.14 satisfies `{spec}`"))
 }

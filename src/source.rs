@@ -163,7 +163,9 @@ fn trim_ascii_start(line: &[u8]) -> &[u8] {
 fn coding_in_comment(comment: &[u8]) -> Option<String> {
     let at = comment.windows(6).position(|w| w == b"coding")?;
     let rest = &comment[at + 6..];
-    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
+    let rest = rest
+        .strip_prefix(b":")
+        .or_else(|| rest.strip_prefix(b"="))?;
     let rest = trim_ascii_start(rest);
     let end = rest
         .iter()
@@ -176,7 +178,9 @@ fn coding_in_comment(comment: &[u8]) -> Option<String> {
     // Python spells these differently from the WHATWG labels encoding_rs knows.
     Some(match label.as_str() {
         "utf8" | "utf_8" | "utf-8-sig" => "utf-8".to_string(),
-        "latin-1" | "latin_1" | "latin1" | "l1" | "iso8859-1" | "iso_8859_1" => "iso-8859-1".to_string(),
+        "latin-1" | "latin_1" | "latin1" | "l1" | "iso8859-1" | "iso_8859_1" => {
+            "iso-8859-1".to_string()
+        }
         _ => label.replace('_', "-"),
     })
 }

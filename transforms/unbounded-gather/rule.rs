@@ -30,7 +30,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
     // Gathers to rewrite, grouped by enclosing function: one limiter serves them all.
     let mut groups: BTreeMap<usize, Vec<Plan>> = BTreeMap::new();
     for m in QUERY.matches(ctx) {
-        let (Some(call), Some(callee), Some(splat)) = (m.get("call"), m.get("callee"), m.get("splat"))
+        let (Some(call), Some(callee), Some(splat)) =
+            (m.get("call"), m.get("callee"), m.get("splat"))
         else {
             continue;
         };
@@ -118,7 +119,11 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
 
 /// The awaitable expressions a starred gather argument is built from, and where the list is
 /// built; `None` when the argument is not data-dependent fan-out.
-fn fan_out<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Option<(Vec<Node<'t>>, usize)> {
+fn fan_out<'t>(
+    ctx: &Context<'_, 't>,
+    gather: Node<'t>,
+    splat: Node<'t>,
+) -> Option<(Vec<Node<'t>>, usize)> {
     match splat.kind() {
         "list_comprehension" | "generator_expression" => {
             Some((vec![comprehension_element(ctx, splat)?], splat.start_byte()))
@@ -156,9 +161,10 @@ fn comprehension_element<'t>(ctx: &Context<'_, 't>, comp: Node<'t>) -> Option<No
         .named_children(&mut cursor)
         .filter(|c| c.kind() == "for_in_clause")
         .collect();
-    let data_dependent = clauses
-        .iter()
-        .any(|c| c.child_by_field_name("right").is_some_and(|r| !is_small_literal(ctx, r)));
+    let data_dependent = clauses.iter().any(|c| {
+        c.child_by_field_name("right")
+            .is_some_and(|r| !is_small_literal(ctx, r))
+    });
     let uses_loop_variable = clauses.iter().any(|c| {
         c.child_by_field_name("left")
             .is_some_and(|left| uses_any_name(ctx, element, &bound_names(ctx, left)))
@@ -197,7 +203,10 @@ fn appended_in_loops<'t>(
             }
             in_data_loop |= in_data_loop_body(ctx, call, body, value);
             appended.push(value);
-        } else if matches!(parent.kind(), "augmented_assignment" | "subscript" | "delete_statement") {
+        } else if matches!(
+            parent.kind(),
+            "augmented_assignment" | "subscript" | "delete_statement"
+        ) {
             return None;
         }
     }
@@ -216,9 +225,11 @@ fn in_data_loop_body(ctx: &Context, call: Node, function: Node, value: Node) -> 
                 let data = parent
                     .child_by_field_name("right")
                     .is_some_and(|r| !is_small_literal(ctx, r));
-                let uses = parent
-                    .child_by_field_name("left")
-                    .is_some_and(|l| uses_any_name(ctx, value, &bound_names(ctx, l)));
+                // A non-call value is judged (and reported) by `classify`.
+                let uses = value.kind() != "call"
+                    || parent
+                        .child_by_field_name("left")
+                        .is_some_and(|l| uses_any_name(ctx, value, &bound_names(ctx, l)));
                 return data && uses;
             }
             _ => node = parent,
@@ -249,9 +260,8 @@ fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) ->
         .and_then(|c| c.child_by_field_name("attribute"))
         .map(|a| ctx.text(a));
     match (qualified.as_deref(), method) {
-        (Some("asyncio.to_thread" | "anyio.to_thread.run_sync"), _) | (_, Some("run_in_executor")) => {
-            return Element::Bounded
-        }
+        (Some("asyncio.to_thread" | "anyio.to_thread.run_sync"), _)
+        | (_, Some("run_in_executor")) => return Element::Bounded,
         (Some("asyncio.create_task" | "asyncio.ensure_future"), _)
         | (_, Some("create_task" | "ensure_future")) => {
             let inner = element
@@ -440,7 +450,10 @@ fn identifiers_named<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> V
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node != root
-            && matches!(node.kind(), "function_definition" | "lambda" | "class_definition")
+            && matches!(
+                node.kind(),
+                "function_definition" | "lambda" | "class_definition"
+            )
         {
             continue;
         }
@@ -500,7 +513,7 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
             })
             .collect()
     };
-    let Some(anchor) = anchor_statement(ctx, function, first_use) else {
+    let Some((anchor, insert_at)) = anchor_statement(ctx, function, first_use) else {
         return report(format!(
             "asyncio.gather fans out over {} with no bound; the function body is on one line, \
              so corral cannot place a limiter before it",
@@ -524,9 +537,10 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
     let needs_kwargs = wraps.iter().any(|w| has_keywords(*w));
 
     let indent = ctx.line_indent(anchor.start_byte());
-    let unit = function
-        .child_by_field_name("body")
-        .map_or_else(|| "    ".to_string(), |body| ctx.indent_unit(function, body));
+    let unit = function.child_by_field_name("body").map_or_else(
+        || "    ".to_string(),
+        |body| ctx.indent_unit(function, body),
+    );
     let (params, forward) = if needs_kwargs {
         ("fn, /, *args, **kwargs", "fn(*args, **kwargs)")
     } else {
@@ -541,8 +555,12 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
          \n",
         sem_ref = semaphore.expr,
     );
-    let mut edits = vec![Edit::insert(ctx.line_start(anchor.start_byte()), helper)];
-    edits.extend(wraps.iter().map(|call| Edit::replace(*call, deferred(ctx, &bounded, *call))));
+    let mut edits = vec![Edit::insert(insert_at, helper)];
+    edits.extend(
+        wraps
+            .iter()
+            .map(|call| Edit::replace(*call, deferred(ctx, &bounded, *call))),
+    );
 
     let function_name = function
         .child_by_field_name("name")
@@ -556,7 +574,8 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
                 "at most {limit} of the awaitables run at once, per call of `{function_name}`; \
                  throughput is capped and latency can grow"
             ),
-            "a deadline around the gather now also counts time spent waiting for a permit".to_string(),
+            "a deadline around the gather now also counts time spent waiting for a permit"
+                .to_string(),
             "awaitables start in iteration order as permits free up, so completion order can \
              change; results keep their order"
                 .to_string(),
@@ -576,26 +595,36 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
         .collect()
 }
 
-/// The statement of the function body before which the limiter goes: the one holding
-/// `first_use`, moved up past the comments directly above it.
-fn anchor_statement<'t>(ctx: &Context<'_, 't>, function: Node<'t>, first_use: usize) -> Option<Node<'t>> {
+/// The statement of the function body before which the limiter goes (the one holding
+/// `first_use`), and the offset to insert at: the start of its line, moved up past the comment
+/// lines directly above it so that they stay with the code they describe.
+fn anchor_statement<'t>(
+    ctx: &Context<'_, 't>,
+    function: Node<'t>,
+    first_use: usize,
+) -> Option<(Node<'t>, usize)> {
     let body = function.child_by_field_name("body")?;
     let mut cursor = body.walk();
-    let mut statement = body
+    let statement = body
         .named_children(&mut cursor)
         .find(|s| s.byte_range().contains(&first_use) || s.start_byte() > first_use)?;
     if !ctx.starts_line(statement.start_byte()) {
         return None;
     }
-    while let Some(previous) = statement.prev_named_sibling() {
-        let adjacent = previous.end_position().row + 1 == statement.start_position().row;
-        if previous.kind() == "comment" && adjacent && ctx.starts_line(previous.start_byte()) {
-            statement = previous;
-        } else {
+    let indent = ctx.line_indent(statement.start_byte());
+    let mut at = ctx.line_start(statement.start_byte());
+    while at > 0 {
+        let previous = ctx.line_start(at - 1);
+        let line = &ctx.src[previous..at];
+        let is_comment = line
+            .strip_prefix(indent)
+            .is_some_and(|rest| rest.starts_with('#'));
+        if !is_comment || previous < function.start_byte() {
             break;
         }
+        at = previous;
     }
-    Some(statement)
+    Some((statement, at))
 }
 
 /// The module constant that names the limit: reused when the module already defines it with
@@ -632,7 +661,9 @@ fn has_keywords(call: Node) -> bool {
 /// `f(a, k=v)` as `_bounded(f, a, k=v)`: the call happens only once a permit is held, while its
 /// arguments are still evaluated eagerly and in the same order.
 fn deferred(ctx: &Context, bounded: &str, call: Node) -> String {
-    let callee = call.child_by_field_name("function").map_or("", |c| ctx.text(c));
+    let callee = call
+        .child_by_field_name("function")
+        .map_or("", |c| ctx.text(c));
     let Some(args) = call.child_by_field_name("arguments") else {
         return format!("{bounded}({callee})");
     };

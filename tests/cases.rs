@@ -1,0 +1,141 @@
+//! Every case under `transforms/<id>/cases/` runs through the engine: its findings and diff are
+//! snapshotted, the output must compile under python3, and a second run must change nothing.
+//!
+//! Case names say what is expected: `positive_*` and `edge_*` cases are rewritten, `negative_*`
+//! cases have no finding at all, `report_*` cases have findings and no fix.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use corral::diff::unified_diff;
+use corral::engine::{self, Outcome};
+use corral::registry::{self, RULES};
+use corral::settings::Settings;
+use corral::source::SourceText;
+
+fn cases() -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms");
+    let mut found = Vec::new();
+    for rule in RULES {
+        let dir = root.join(rule.id).join("cases");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} has no cases", rule.id);
+        found.extend(files.into_iter().map(|f| (rule.id.to_string(), f)));
+    }
+    found
+}
+
+fn run(source: &SourceText, rule: &str) -> Outcome {
+    let rules = [registry::find(rule).unwrap()];
+    engine::run(source, &rules, &Settings::default(), true).expect("case parses")
+}
+
+fn python_compiles(text: &str, name: &str) -> Result<(), String> {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.read(), sys.argv[1], 'exec')",
+            name,
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 is on PATH");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn render(path: &Path, outcome: &Outcome, source: &SourceText) -> String {
+    let mut text = String::from("findings:\n");
+    for f in &outcome.findings {
+        let marker = if f.fix.is_some() { " [*]" } else { "" };
+        text.push_str(&format!(
+            "  {}:{} {} {}{marker} {}\n",
+            f.line, f.column, f.code, f.rule, f.message
+        ));
+    }
+    text.push_str(&format!("fixes applied: {}\n", outcome.fixes_applied));
+    if let Some(fixed) = &outcome.fixed {
+        let name = Path::new(path.file_name().unwrap());
+        text.push_str("diff:\n");
+        text.push_str(&unified_diff(name, source, fixed));
+    }
+    text
+}
+
+#[test]
+fn every_case_snapshots_compiles_and_is_idempotent() {
+    let mut failures = Vec::new();
+    for (rule, path) in cases() {
+        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        let source = SourceText::decode(&bytes).unwrap();
+        python_compiles(&source.text, &case).unwrap_or_else(|e| panic!("{case} input: {e}"));
+        let outcome = run(&source, &rule);
+        assert!(
+            outcome.problems.is_empty(),
+            "{case}: {:?}",
+            outcome.problems
+        );
+
+        let fixable = outcome.findings.iter().filter(|f| f.fix.is_some()).count();
+        if case.starts_with("positive_") || case.starts_with("edge_") {
+            assert!(
+                outcome.fixed.is_some() && fixable > 0,
+                "{case}: expected a rewrite"
+            );
+        } else if case.starts_with("negative_") {
+            assert!(
+                outcome.findings.is_empty(),
+                "{case}: expected no finding, got {:?}",
+                outcome.findings
+            );
+        } else if case.starts_with("report_") {
+            assert!(!outcome.findings.is_empty(), "{case}: expected findings");
+            assert_eq!(
+                fixable, 0,
+                "{case}: report-only findings must not carry a fix"
+            );
+            assert!(outcome.fixed.is_none());
+        } else {
+            panic!("{case}: a case name starts with positive_, negative_, edge_ or report_");
+        }
+
+        if let Some(fixed) = &outcome.fixed {
+            if let Err(e) = python_compiles(fixed, &case) {
+                failures.push(format!(
+                    "{case}: rewritten output does not compile:\n{e}\n{fixed}"
+                ));
+            }
+            let again = run(&SourceText::decode(fixed.as_bytes()).unwrap(), &rule);
+            if again.fixed.is_some() {
+                failures.push(format!("{case}: a second run changed the output again"));
+            }
+        }
+
+        insta::with_settings!({
+            snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{rule}__{case}"), render(&path, &outcome, &source));
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
