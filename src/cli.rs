@@ -252,13 +252,18 @@ fn report(
                 {
                     if let Some(fixed) = &outcome.fixed {
                         changed += 1;
-                        out.write_all(
-                            crate::diff::unified_diff(&result.path, source, fixed).as_bytes(),
-                        )?;
-                        explain_fixes(&result.path, &outcome.findings);
+                        let diff = crate::diff::unified_diff(&result.path, source, fixed);
+                        out.write_all(diff.as_bytes())?;
                     }
+                    explain(&result.path, &outcome.findings);
                 }
             }
+            let unfixable = findings.iter().filter(|(_, f)| f.fix.is_none()).count();
+            eprintln!(
+                "corral: {changed} file{} would change; {unfixable} finding{} can only be reported",
+                plural(changed),
+                plural(unfixable)
+            );
             u8::from(changed > 0)
         }
         Mode::Apply { allow_dirty } => {
@@ -340,8 +345,9 @@ fn print_findings(
     Ok(())
 }
 
-/// Says on stderr what each applied fix changes, so that stdout stays a clean patch.
-fn explain_fixes(path: &Path, findings: &[Reported]) {
+/// Says on stderr what each finding is and what each fix changes, so that stdout stays a clean
+/// patch and no code is left alone without a reason.
+fn explain(path: &Path, findings: &[Reported]) {
     let mut stderr = io::stderr().lock();
     let mut said: Vec<&[String]> = Vec::new();
     for f in findings {
@@ -414,6 +420,7 @@ fn apply(
             continue;
         };
         unfixed += outcome.findings.iter().filter(|f| f.fix.is_none()).count();
+        explain(&result.path, &outcome.findings);
         let Some(fixed) = &outcome.fixed else {
             continue;
         };
@@ -422,10 +429,7 @@ fn apply(
             .map_err(anyhow::Error::from)
             .and_then(|bytes| crate::write::replace_if_unchanged(&result.path, original, &bytes));
         match written {
-            Ok(()) => {
-                changed += 1;
-                explain_fixes(&result.path, &outcome.findings);
-            }
+            Ok(()) => changed += 1,
             Err(err) => {
                 failed_writes.push(format!("{}: not written: {err:#}", result.path.display()))
             }

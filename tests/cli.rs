@@ -6,7 +6,8 @@ use std::process::{Command, Output, Stdio};
 use std::io::Write;
 
 const FANOUT: &str = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\nasync def main(urls):\n    return await asyncio.gather(*[fetch(u) for u in urls])\n";
-const CLEAN: &str = "import asyncio\n\n\nasync def main(a, b):\n    return await asyncio.gather(a, b)\n";
+const CLEAN: &str =
+    "import asyncio\n\n\nasync def main(a, b):\n    return await asyncio.gather(a, b)\n";
 
 fn corral(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_corral"))
@@ -31,7 +32,12 @@ fn corral_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new("git")
-        .args(["-c", "user.name=corral", "-c", "user.email=corral@example.invalid"])
+        .args([
+            "-c",
+            "user.name=corral",
+            "-c",
+            "user.email=corral@example.invalid",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -95,7 +101,10 @@ fn exit_codes_follow_the_contract() {
     let missing = corral(dir.path(), &["check", "missing_dir", "fanout.py"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("missing_dir: no such file or directory"));
-    assert!(stdout(&missing).contains("fanout.py:9:18"), "the run goes on");
+    assert!(
+        stdout(&missing).contains("fanout.py:9:18"),
+        "the run goes on"
+    );
 
     let ignored = corral(dir.path(), &["check", "--ignore", "CONC101"]);
     assert_eq!(ignored.status.code(), Some(0));
@@ -129,7 +138,11 @@ fn diff_output_is_accepted_by_git_apply_and_equals_apply() {
     assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
     assert!(stderr(&apply).contains("2 files changed, 1 unchanged, 0 skipped"));
     for name in ["pkg/a.py", "pkg/b.py", "c.py"] {
-        assert_eq!(read(via_patch.path(), name), read(via_apply.path(), name), "{name}");
+        assert_eq!(
+            read(via_patch.path(), name),
+            read(via_apply.path(), name),
+            "{name}"
+        );
     }
     assert_ne!(read(via_apply.path(), "pkg/a.py"), FANOUT.as_bytes());
 
@@ -175,7 +188,10 @@ fn apply_refuses_a_dirty_tree_unless_allowed() {
 
 #[test]
 fn apply_outside_git_proceeds_and_says_so_once() {
-    let dir = project(&[("a.py", FANOUT.as_bytes()), ("b.py", FANOUT.as_bytes())], false);
+    let dir = project(
+        &[("a.py", FANOUT.as_bytes()), ("b.py", FANOUT.as_bytes())],
+        false,
+    );
     let out = corral(dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out).matches("outside a git work tree").count(), 1);
@@ -215,17 +231,29 @@ fn layout_and_encoding_are_preserved() {
 
     let bom_after = read(dir.path(), "bom.py");
     assert!(bom_after.starts_with(b"\xEF\xBB\xBF"));
-    assert_eq!(bom_after.windows(3).filter(|w| w == b"\xEF\xBB\xBF").count(), 1);
+    assert_eq!(
+        bom_after
+            .windows(3)
+            .filter(|w| w == b"\xEF\xBB\xBF")
+            .count(),
+        1
+    );
 
     let tabs_after = String::from_utf8(read(dir.path(), "tabs.py")).unwrap();
     assert!(tabs_after.contains("\n\t_limiter = asyncio.Semaphore(MAX_CONCURRENCY)\n"));
     assert!(tabs_after.contains("\n\t\tasync with _limiter:\n\t\t\treturn await fn(*args)\n"));
-    assert!(!tabs_after.contains("    "), "no space indentation mixed in");
+    assert!(
+        !tabs_after.contains("    "),
+        "no space indentation mixed in"
+    );
 
     let latin1_after = read(dir.path(), "latin1.py");
     assert!(latin1_after.starts_with(b"# -*- coding: latin-1 -*-\nimport asyncio\n"));
     assert!(latin1_after.ends_with(b"\n\nGREETING = '\xe9t\xe9'\n"));
-    assert!(std::str::from_utf8(&latin1_after).is_err(), "still latin-1, not UTF-8");
+    assert!(
+        std::str::from_utf8(&latin1_after).is_err(),
+        "still latin-1, not UTF-8"
+    );
 
     for name in ["crlf.py", "bom.py", "tabs.py", "latin1.py"] {
         let status = Command::new("python3")
@@ -241,7 +269,10 @@ fn layout_and_encoding_are_preserved() {
 #[test]
 fn a_file_with_a_syntax_error_is_reported_and_left_alone() {
     let broken = b"import asyncio\n\nasync def main(urls):\n    return await asyncio.gather(*[f(u) for u in urls]\n";
-    let dir = project(&[("broken.py", broken), ("good.py", FANOUT.as_bytes())], true);
+    let dir = project(
+        &[("broken.py", broken), ("good.py", FANOUT.as_bytes())],
+        true,
+    );
     let out = corral(dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
@@ -288,7 +319,10 @@ fn stdin_is_read_with_its_filename() {
 #[test]
 fn json_findings_carry_the_fix_and_its_behaviour_changes() {
     let dir = project(&[("a.py", FANOUT.as_bytes())], false);
-    let out = corral(dir.path(), &["check", "--format", "json", "--max-concurrency", "4"]);
+    let out = corral(
+        dir.path(),
+        &["check", "--format", "json", "--max-concurrency", "4"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let finding = &json[0];
@@ -313,7 +347,10 @@ fn json_findings_carry_the_fix_and_its_behaviour_changes() {
 fn target_version_comes_from_the_nearest_pyproject() {
     let dir = project(
         &[
-            ("pkg/pyproject.toml", b"[project]\nrequires-python = \">=3.12\"\n"),
+            (
+                "pkg/pyproject.toml",
+                b"[project]\nrequires-python = \">=3.12\"\n",
+            ),
             ("pkg/a.py", FANOUT.as_bytes()),
             ("broken/pyproject.toml", b"[project\n"),
             ("broken/b.py", FANOUT.as_bytes()),
@@ -338,9 +375,15 @@ fn target_version_comes_from_the_nearest_pyproject() {
 fn output_is_the_same_whatever_the_thread_count() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..40 {
-        files.push((format!("m{i:02}/mod.py"), FANOUT.replace("urls", &format!("urls{i}")).into_bytes()));
+        files.push((
+            format!("m{i:02}/mod.py"),
+            FANOUT.replace("urls", &format!("urls{i}")).into_bytes(),
+        ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), c.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
     let dir = project(&refs, false);
     let run = |threads: &str| {
         Command::new(env!("CARGO_BIN_EXE_corral"))
@@ -377,6 +420,8 @@ fn rules_and_explain_print_the_documentation() {
             assert!(text.contains(section), "{id}: {section}");
         }
     }
-    assert_eq!(corral(dir.path(), &["explain", "nope"]).status.code(), Some(2));
+    assert_eq!(
+        corral(dir.path(), &["explain", "nope"]).status.code(),
+        Some(2)
+    );
 }
-

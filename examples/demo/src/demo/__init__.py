@@ -1,0 +1,1 @@
+"""A small service with the concurrency habits corral fixes."""

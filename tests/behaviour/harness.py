@@ -1,0 +1,87 @@
+"""Runs one program against a loopback HTTP server that counts requests in flight.
+
+usage: harness.py PROGRAM.py N
+
+The server answers GET /users/<id> after a short delay with {"id": <id>}, and with 503 when the
+id is a multiple of 7. PROGRAM must define `async def main(base_url, n)`. Prints one JSON object:
+the program's result, the peak number of requests in flight and the number of requests served.
+"""
+
+import asyncio
+import importlib.util
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DELAY = 0.05
+
+
+class Counter:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.peak = 0
+        self.served = 0
+
+    def __enter__(self):
+        with self.lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.in_flight -= 1
+            self.served += 1
+
+
+COUNTER = Counter()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        with COUNTER:
+            time.sleep(DELAY)
+            parts = self.path.strip("/").split("/")
+            if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit():
+                self.send_error(404)
+                return
+            uid = int(parts[1])
+            if uid % 7 == 0:
+                self.send_error(503)
+                return
+            body = json.dumps({"id": uid}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 would itself bound the client and hide unbounded fan-out.
+    request_queue_size = 256
+
+
+def main():
+    program, n = sys.argv[1], int(sys.argv[2])
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    spec = importlib.util.spec_from_file_location("program", program)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    base_url = "http://127.0.0.1:%d" % server.server_address[1]
+    try:
+        result = asyncio.run(asyncio.wait_for(module.main(base_url, n), 60))
+    finally:
+        server.shutdown()
+    print(json.dumps({"result": result, "peak": COUNTER.peak, "served": COUNTER.served}))
+
+
+if __name__ == "__main__":
+    main()
