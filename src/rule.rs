@@ -73,6 +73,139 @@ impl<'t> Context<'_, 't> {
     }
 }
 
+/// Helpers for rewrites that many transforms share.
+impl<'t> Context<'_, 't> {
+    /// A module-level constant `base = value`: an existing single `base = value` at module level
+    /// is reused; otherwise a collision-free name is chosen and the statement to add is returned.
+    pub fn module_constant(
+        &self,
+        base: &str,
+        value: &str,
+        comment: &str,
+        at: Node<'t>,
+    ) -> (String, Vec<String>) {
+        let sem = self.semantic;
+        let existing = sem.module_bindings(base);
+        let reusable = matches!(existing, [only] if only.kind == crate::semantic::BindingKind::Assignment
+            && only.node.child_by_field_name("right").is_some_and(|v| self.text(v) == value)
+            && sem.lookup(base, at).map(<[_]>::as_ptr) == Some(existing.as_ptr()));
+        if reusable {
+            return (base.to_string(), Vec::new());
+        }
+        let name = sem.fresh_name(base);
+        (name.clone(), vec![format!("{name} = {value}  # {comment}")])
+    }
+
+    /// The constant every deadline transform uses for `--timeout`: one name per module.
+    pub fn timeout_constant(&self, at: Node<'t>) -> (String, Vec<String>) {
+        self.module_constant(
+            "TIMEOUT_SECONDS",
+            &seconds(self.settings.timeout),
+            "corral: seconds a network call or wait may take before it fails; from --timeout",
+            at,
+        )
+    }
+
+    /// The `keyword_argument` named `name` in a call, if any.
+    pub fn keyword(&self, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+        let args = call.child_by_field_name("arguments")?;
+        let mut cursor = args.walk();
+        let found = args.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == name)
+        });
+        found
+    }
+
+    /// How many plain positional arguments a call has, and whether it has `*args` / `**kwargs`.
+    pub fn arguments_shape(&self, call: Node<'t>) -> ArgumentsShape {
+        let mut shape = ArgumentsShape::default();
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return shape;
+        };
+        if args.kind() == "generator_expression" {
+            shape.positional = 1;
+            return shape;
+        }
+        let mut cursor = args.walk();
+        for arg in args.named_children(&mut cursor) {
+            match arg.kind() {
+                "keyword_argument" | "comment" => {}
+                "list_splat" => shape.star_args = true,
+                "dictionary_splat" => shape.star_kwargs = true,
+                _ => shape.positional += 1,
+            }
+        }
+        shape
+    }
+
+    /// An edit that adds `name=value` as the call's last argument.
+    pub fn add_keyword(&self, call: Node<'t>, name: &str, value: &str) -> Option<Edit> {
+        let args = call.child_by_field_name("arguments")?;
+        if args.kind() != "argument_list" {
+            return None;
+        }
+        let mut cursor = args.walk();
+        let last = args
+            .named_children(&mut cursor)
+            .filter(|a| a.kind() != "comment")
+            .last();
+        Some(match last {
+            Some(last) => Edit::insert(last.end_byte(), format!(", {name}={value}")),
+            None => Edit::insert(args.start_byte() + 1, format!("{name}={value}")),
+        })
+    }
+
+    /// Edits that indent every line from `start` (a line start) up to `end` by `unit`, leaving
+    /// blank lines and the inside of multi-line strings alone (catalog §S8).
+    pub fn indent_lines(&self, start: usize, end: usize, unit: &str) -> Vec<Edit> {
+        let mut protected: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut stack = vec![self.tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.end_byte() <= start || node.start_byte() >= end {
+                continue;
+            }
+            if node.kind() == "string" && node.start_position().row != node.end_position().row {
+                protected.push(node.start_byte() + 1..node.end_byte());
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        let mut edits = Vec::new();
+        let mut line = start;
+        while line < end {
+            let next = self.src[line..]
+                .find('\n')
+                .map_or(self.src.len(), |i| line + i + 1);
+            let blank = self.src[line..next].trim().is_empty();
+            if !blank && !protected.iter().any(|r| r.contains(&line)) {
+                edits.push(Edit::insert(line, unit));
+            }
+            line = next;
+        }
+        edits
+    }
+}
+
+/// The positional and splatted arguments of a call.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ArgumentsShape {
+    pub positional: usize,
+    pub star_args: bool,
+    pub star_kwargs: bool,
+}
+
+/// Seconds as a Python literal: `10`, `2.5`.
+pub fn seconds(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
 /// One place a transform has something to say about.
 #[derive(Debug, Clone)]
 pub struct Finding {

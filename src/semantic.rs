@@ -452,6 +452,118 @@ impl<'t> Semantic<'t> {
         }
     }
 
+    /// The qualified name of the call that produced the value `expr` holds (catalog §S3): a
+    /// single binding `n = X(...)` (awaited or not), `with X(...) as n`, a parameter annotated
+    /// `n: X`, or `self.n = X(...)` in the class's `__init__`. `None` when unknown.
+    pub fn value_origin(&self, expr: Node<'t>) -> Option<String> {
+        match expr.kind() {
+            "identifier" => {
+                let binding = self.origin(expr)?;
+                match binding.kind {
+                    BindingKind::Assignment => {
+                        self.call_name(binding.node.child_by_field_name("right")?)
+                    }
+                    BindingKind::With => {
+                        let value = binding.node.child_by_field_name("value")?;
+                        self.call_name(value.named_child(0)?)
+                    }
+                    BindingKind::Parameter => {
+                        let annotation = binding.node.child_by_field_name("type")?;
+                        self.qualified_name(annotation.named_child(0).unwrap_or(annotation))
+                    }
+                    _ => None,
+                }
+            }
+            "attribute" => self.self_attribute_origin(expr),
+            _ => None,
+        }
+    }
+
+    /// For `a, b = await X(...)`: the qualified name of `X` and the position of `expr` among the
+    /// targets, such as `("asyncio.open_connection", 0)` for a stream reader.
+    pub fn unpacked_origin(&self, expr: Node<'t>) -> Option<(String, usize)> {
+        let binding = self.origin(expr)?;
+        let assignment = binding.node;
+        if assignment.kind() != "assignment" {
+            return None;
+        }
+        let left = assignment.child_by_field_name("left")?;
+        if !matches!(left.kind(), "pattern_list" | "tuple_pattern") {
+            return None;
+        }
+        let mut cursor = left.walk();
+        let index = left.named_children(&mut cursor).position(|target| {
+            target.kind() == "identifier" && self.text(target) == self.text(expr)
+        })?;
+        Some((
+            self.call_name(assignment.child_by_field_name("right")?)?,
+            index,
+        ))
+    }
+
+    /// The qualified callee of `value` when it is a call, seen through `await`.
+    fn call_name(&self, value: Node<'t>) -> Option<String> {
+        let value = if value.kind() == "await" {
+            value.named_child(0)?
+        } else {
+            value
+        };
+        if value.kind() != "call" {
+            return None;
+        }
+        self.qualified_name(value.child_by_field_name("function")?)
+    }
+
+    /// `self.x`: every assignment to `self.x` in the enclosing class must be in `__init__` and
+    /// agree on the call that made the value.
+    fn self_attribute_origin(&self, expr: Node<'t>) -> Option<String> {
+        let object = expr.child_by_field_name("object")?;
+        if object.kind() != "identifier" || self.text(object) != "self" {
+            return None;
+        }
+        let attr = self.text(expr.child_by_field_name("attribute")?);
+        let mut class = expr.parent();
+        while let Some(node) = class {
+            if node.kind() == "class_definition" {
+                break;
+            }
+            class = node.parent();
+        }
+        let class = class?;
+        let mut origin: Option<String> = None;
+        let mut stack = vec![class.child_by_field_name("body")?];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "class_definition" {
+                continue;
+            }
+            if node.kind() == "assignment" {
+                let left = node.child_by_field_name("left");
+                let assigns_attr = left.is_some_and(|l| {
+                    l.kind() == "attribute"
+                        && l.child_by_field_name("object")
+                            .is_some_and(|o| self.text(o) == "self")
+                        && l.child_by_field_name("attribute")
+                            .is_some_and(|a| self.text(a) == attr)
+                });
+                if assigns_attr {
+                    let in_init = self
+                        .enclosing_function_scope(node)
+                        .and_then(|id| self.scopes[id].node.child_by_field_name("name"))
+                        .is_some_and(|name| self.text(name) == "__init__");
+                    let made_by = self.call_name(node.child_by_field_name("right")?);
+                    match (in_init, made_by, &origin) {
+                        (true, Some(q), None) => origin = Some(q),
+                        (true, Some(q), Some(seen)) if &q == seen => {}
+                        _ => return None,
+                    }
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        origin
+    }
+
     /// Whether the function or lambda that encloses `node` is an `async def`.
     pub fn in_async_context(&self, node: Node<'t>) -> bool {
         matches!(
@@ -659,6 +771,56 @@ mod tests {
         assert_eq!(
             sem.import_ref("asyncio", "Semaphore", tree.root_node()),
             None
+        );
+    }
+
+    #[test]
+    fn value_origins() {
+        let src = "import requests\nimport asyncio\nfrom httpx import AsyncClient\n\
+                   session = requests.Session()\n\
+                   class Api:\n    def __init__(self):\n        self.s = requests.Session()\n\
+                   \x20   def go(self, c: AsyncClient):\n        with requests.Session() as w:\n            pass\n\
+                   \x20       return self.s, session, w, c\n\
+                   async def f():\n    reader, writer = await asyncio.open_connection('h', 1)\n    return writer\n";
+        let tree = parse(src).unwrap();
+        let sem = Semantic::build(tree.root_node(), src);
+        let mut found = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "return_statement" {
+                let value = node.named_child(0).unwrap();
+                let mut cursor = value.walk();
+                let items: Vec<_> = if value.kind() == "expression_list" {
+                    value.named_children(&mut cursor).collect()
+                } else {
+                    vec![value]
+                };
+                for item in items {
+                    found.push((
+                        sem.text(item).to_string(),
+                        sem.value_origin(item),
+                        sem.unpacked_origin(item),
+                    ));
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        found.sort();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            found,
+            vec![
+                ("c".into(), s("httpx.AsyncClient"), None),
+                ("self.s".into(), s("requests.Session"), None),
+                ("session".into(), s("requests.Session"), None),
+                ("w".into(), s("requests.Session"), None),
+                (
+                    "writer".into(),
+                    None,
+                    Some(("asyncio.open_connection".to_string(), 1))
+                ),
+            ]
         );
     }
 

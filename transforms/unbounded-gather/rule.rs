@@ -527,7 +527,12 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
             plans[0].over
         ));
     };
-    let (limit_name, module_statements) = limit_constant(ctx, anchor, limit);
+    let (limit_name, module_statements) = ctx.module_constant(
+        LIMIT_NAME,
+        &limit.to_string(),
+        "corral unbounded-gather: awaitables one gather runs at once; keep <= the HTTP client's pool size",
+        anchor,
+    );
     let limiter = sem.fresh_name("_limiter");
     let bounded = sem.fresh_name("_bounded");
 
@@ -625,26 +630,6 @@ fn anchor_statement<'t>(
         at = previous;
     }
     Some((statement, at))
-}
-
-/// The module constant that names the limit: reused when the module already defines it with
-/// this value, otherwise a new collision-free name and the statement that defines it.
-fn limit_constant(ctx: &Context, at: Node, limit: u32) -> (String, Vec<String>) {
-    let sem = ctx.semantic;
-    let existing = sem.module_bindings(LIMIT_NAME);
-    let reusable = matches!(existing, [only] if only.kind == BindingKind::Assignment
-        && only.node.child_by_field_name("right")
-            .is_some_and(|v| v.kind() == "integer" && ctx.text(v) == limit.to_string())
-        && sem.lookup(LIMIT_NAME, at).map(<[_]>::as_ptr) == Some(existing.as_ptr()));
-    if reusable {
-        return (LIMIT_NAME.to_string(), Vec::new());
-    }
-    let name = sem.fresh_name(LIMIT_NAME);
-    let statement = format!(
-        "{name} = {limit}  # corral unbounded-gather: awaitables one gather runs at once; \
-         keep <= the HTTP client's pool size"
-    );
-    (name, vec![statement])
 }
 
 fn has_keywords(call: Node) -> bool {
