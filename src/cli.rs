@@ -233,6 +233,7 @@ fn report(
     let mut code = match mode {
         Mode::Check(format) => {
             print_findings(&mut out, format, &findings)?;
+            out.flush()?;
             let fixable = findings.iter().filter(|(_, f)| f.fix.is_some()).count();
             if format == Format::Text && !findings.is_empty() {
                 eprintln!(

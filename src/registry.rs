@@ -2,11 +2,13 @@
 
 use crate::rule::Rule;
 
+#[path = "../transforms/missing-timeout/rule.rs"]
+mod missing_timeout;
 #[path = "../transforms/unbounded-gather/rule.rs"]
 mod unbounded_gather;
 
 /// Every transform, in the order `corral rules` lists them.
-pub static RULES: &[&Rule] = &[&unbounded_gather::RULE];
+pub static RULES: &[&Rule] = &[&unbounded_gather::RULE, &missing_timeout::RULE];
 
 /// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.
 pub fn find(name: &str) -> Option<&'static Rule> {

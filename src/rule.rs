@@ -140,8 +140,9 @@ impl<'t> Context<'_, 't> {
         shape
     }
 
-    /// An edit that adds `name=value` as the call's last argument.
-    pub fn add_keyword(&self, call: Node<'t>, name: &str, value: &str) -> Option<Edit> {
+    /// Edits that add `name=value` as the call's last argument. In a call laid out one argument
+    /// per line, the new argument gets a line of its own.
+    pub fn add_keyword(&self, call: Node<'t>, name: &str, value: &str) -> Option<Vec<Edit>> {
         let args = call.child_by_field_name("arguments")?;
         if args.kind() != "argument_list" {
             return None;
@@ -151,10 +152,37 @@ impl<'t> Context<'_, 't> {
             .named_children(&mut cursor)
             .filter(|a| a.kind() != "comment")
             .last();
-        Some(match last {
-            Some(last) => Edit::insert(last.end_byte(), format!(", {name}={value}")),
-            None => Edit::insert(args.start_byte() + 1, format!("{name}={value}")),
-        })
+        let Some(last) = last else {
+            return Some(vec![Edit::insert(
+                args.start_byte() + 1,
+                format!("{name}={value}"),
+            )]);
+        };
+        let close = args.end_byte() - 1;
+        let one_per_line = self.starts_line(last.start_byte())
+            && args.end_position().row > last.end_position().row;
+        if !one_per_line {
+            return Some(vec![Edit::insert(
+                last.end_byte(),
+                format!(", {name}={value}"),
+            )]);
+        }
+        let after = last.end_byte();
+        let rest = &self.src[after..close];
+        let has_comma = rest.trim_start_matches([' ', '\t']).starts_with(',');
+        let line_end = after + rest.find('\n').unwrap_or(rest.len());
+        let line_end = if self.src[..line_end].ends_with('\r') {
+            line_end - 1
+        } else {
+            line_end
+        };
+        let indent = self.line_indent(last.start_byte());
+        let mut edits = Vec::new();
+        if !has_comma {
+            edits.push(Edit::insert(after, ","));
+        }
+        edits.push(Edit::insert(line_end, format!("\n{indent}{name}={value},")));
+        Some(edits)
     }
 
     /// Edits that indent every line from `start` (a line start) up to `end` by `unit`, leaving
