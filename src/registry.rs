@@ -2,13 +2,19 @@
 
 use crate::rule::Rule;
 
+#[path = "../transforms/await-without-deadline/rule.rs"]
+mod await_without_deadline;
 #[path = "../transforms/missing-timeout/rule.rs"]
 mod missing_timeout;
 #[path = "../transforms/unbounded-gather/rule.rs"]
 mod unbounded_gather;
 
 /// Every transform, in the order `corral rules` lists them.
-pub static RULES: &[&Rule] = &[&unbounded_gather::RULE, &missing_timeout::RULE];
+pub static RULES: &[&Rule] = &[
+    &unbounded_gather::RULE,
+    &missing_timeout::RULE,
+    &await_without_deadline::RULE,
+];
 
 /// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.
 pub fn find(name: &str) -> Option<&'static Rule> {

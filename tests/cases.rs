@@ -31,9 +31,35 @@ fn cases() -> Vec<(String, PathBuf)> {
     found
 }
 
-fn run(source: &SourceText, rule: &str) -> Outcome {
+/// Settings for a case: the defaults, changed by a first line such as
+/// `# corral-case: timeout=5 target=py38 max-concurrency=3`.
+fn case_settings(text: &str) -> Settings {
+    let mut settings = Settings::default();
+    let Some(directive) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# corral-case:"))
+    else {
+        return settings;
+    };
+    for pair in directive.split_whitespace() {
+        let (key, value) = pair.split_once('=').expect("key=value");
+        match key {
+            "timeout" => {
+                settings.timeout = value.parse().unwrap();
+                settings.timeout_chosen = true;
+            }
+            "target" => settings.target = value.parse().unwrap(),
+            "max-concurrency" => settings.max_concurrency = value.parse().unwrap(),
+            _ => panic!("unknown case setting {key}"),
+        }
+    }
+    settings
+}
+
+fn run(source: &SourceText, rule: &str, settings: &Settings) -> Outcome {
     let rules = [registry::find(rule).unwrap()];
-    engine::run(source, &rules, &Settings::default(), true).expect("case parses")
+    engine::run(source, &rules, settings, true).expect("case parses")
 }
 
 fn python_compiles(text: &str, name: &str) -> Result<(), String> {
@@ -87,7 +113,8 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
         let bytes = std::fs::read(&path).unwrap();
         let source = SourceText::decode(&bytes).unwrap();
         python_compiles(&source.text, &case).unwrap_or_else(|e| panic!("{case} input: {e}"));
-        let outcome = run(&source, &rule);
+        let settings = case_settings(&source.text);
+        let outcome = run(&source, &rule, &settings);
         assert!(
             outcome.problems.is_empty(),
             "{case}: {:?}",
@@ -123,7 +150,11 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
                     "{case}: rewritten output does not compile:\n{e}\n{fixed}"
                 ));
             }
-            let again = run(&SourceText::decode(fixed.as_bytes()).unwrap(), &rule);
+            let again = run(
+                &SourceText::decode(fixed.as_bytes()).unwrap(),
+                &rule,
+                &settings,
+            );
             if again.fixed.is_some() {
                 failures.push(format!("{case}: a second run changed the output again"));
             }

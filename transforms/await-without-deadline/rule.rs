@@ -1,0 +1,650 @@
+//! `await-without-deadline` (CONC402): awaits of network calls with no enclosing deadline.
+//!
+//! On 3.11+ the statements of the function body that hold the awaits are wrapped in one
+//! `async with asyncio.timeout(TIMEOUT_SECONDS):`; on older targets a single await becomes
+//! `asyncio.wait_for(..., timeout=TIMEOUT_SECONDS)` and `except TimeoutError` handlers around it
+//! learn to catch `asyncio.TimeoutError`. It rewrites only when the user chose the deadline.
+
+use tree_sitter::Node;
+
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::semantic::BindingKind;
+use crate::settings::PyVersion;
+
+pub static RULE: Rule = Rule {
+    id: "await-without-deadline",
+    code: "CONC402",
+    summary: "await of a network call or network fan-out with no enclosing deadline",
+    doc: include_str!("doc.md"),
+    check,
+};
+
+static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
+
+const DEADLINE_SCOPES: &[&str] = &[
+    "asyncio.timeout",
+    "asyncio.timeout_at",
+    "async_timeout.timeout",
+    "anyio.fail_after",
+    "anyio.move_on_after",
+    "trio.fail_after",
+    "trio.move_on_after",
+];
+const CLIENT_METHODS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "send",
+    "stream",
+    "ws_connect",
+];
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in QUERY.matches(ctx) {
+        let (Some(function), Some(name), Some(body)) =
+            (m.get("function"), m.get("name"), m.get("body"))
+        else {
+            continue;
+        };
+        if function.child(0).is_none_or(|c| c.kind() != "async") {
+            continue;
+        }
+        let flagged: Vec<Flagged> = network_awaits(ctx, body)
+            .into_iter()
+            .filter(|f| !under_deadline(ctx, f.node, function))
+            .collect();
+        if flagged.is_empty() || caller_controls_deadline(ctx, function, name) {
+            continue;
+        }
+        findings.push(judge(ctx, function, ctx.text(name), body, &flagged));
+    }
+    findings
+}
+
+/// An await (or `async with`) that waits on a peer.
+struct Flagged<'t> {
+    node: Node<'t>,
+    what: String,
+}
+
+/// Awaits of network calls in a function body, outside nested functions and classes.
+fn network_awaits<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Vec<Flagged<'t>> {
+    let mut found = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "lambda" | "class_definition" => continue,
+            "await" => {
+                if let Some(call) = node.named_child(0).filter(|c| c.kind() == "call") {
+                    if let Some(what) = network_call(ctx, call).or_else(|| fan_out(ctx, call)) {
+                        found.push(Flagged { node, what });
+                    }
+                }
+            }
+            "with_statement" if node.child(0).is_some_and(|c| c.kind() == "async") => {
+                if let Some(what) = network_context(ctx, node) {
+                    found.push(Flagged { node, what });
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found.sort_by_key(|f| f.node.start_byte());
+    found
+}
+
+/// `what` describes the call when it waits on a network peer.
+fn network_call(ctx: &Context, call: Node) -> Option<String> {
+    let sem = ctx.semantic;
+    let callee = call.child_by_field_name("function")?;
+    let shown = || format!("`{}`", ctx.text(callee));
+    if let Some(q) = sem.qualified_name(callee) {
+        if matches!(
+            q.as_str(),
+            "asyncio.open_connection" | "asyncio.open_unix_connection" | "aiohttp.request"
+        ) {
+            return Some(shown());
+        }
+    }
+    if callee.kind() != "attribute" {
+        return None;
+    }
+    let object = callee.child_by_field_name("object")?;
+    let method = ctx.text(callee.child_by_field_name("attribute")?);
+    match sem.value_origin(object).as_deref() {
+        Some("httpx.AsyncClient" | "aiohttp.ClientSession") if CLIENT_METHODS.contains(&method) => {
+            return Some(shown())
+        }
+        _ => {}
+    }
+    match sem.unpacked_origin(object) {
+        Some((q, 0))
+            if q.starts_with("asyncio.open_")
+                && matches!(method, "read" | "readline" | "readexactly" | "readuntil") =>
+        {
+            Some(shown())
+        }
+        Some((q, 1))
+            if q.starts_with("asyncio.open_") && matches!(method, "drain" | "wait_closed") =>
+        {
+            Some(shown())
+        }
+        _ => None,
+    }
+}
+
+/// `asyncio.gather(...)` or `asyncio.wait(...)` over network calls.
+fn fan_out(ctx: &Context, call: Node) -> Option<String> {
+    let callee = call.child_by_field_name("function")?;
+    let q = ctx.semantic.qualified_name(callee)?;
+    if !matches!(q.as_str(), "asyncio.gather" | "asyncio.wait") {
+        return None;
+    }
+    let args = call.child_by_field_name("arguments")?;
+    contains_network_call(ctx, args).then(|| format!("network fan-out through `{q}`"))
+}
+
+fn contains_network_call(ctx: &Context, root: Node) -> bool {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" && network_call(ctx, node).is_some() {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// `async with client.stream(...)`, `async with session.get(...)`, or a TaskGroup whose tasks
+/// are network calls.
+fn network_context(ctx: &Context, with: Node) -> Option<String> {
+    let clause = with.named_child(0).filter(|c| c.kind() == "with_clause")?;
+    let mut cursor = clause.walk();
+    let items: Vec<Node> = clause.named_children(&mut cursor).collect();
+    for item in items {
+        let Some(value) = item.child_by_field_name("value") else {
+            continue;
+        };
+        let expr = if value.kind() == "as_pattern" {
+            value.named_child(0).unwrap_or(value)
+        } else {
+            value
+        };
+        if expr.kind() != "call" {
+            continue;
+        }
+        if let Some(what) = network_call(ctx, expr) {
+            return Some(what);
+        }
+        let is_task_group = expr
+            .child_by_field_name("function")
+            .and_then(|c| ctx.semantic.qualified_name(c))
+            .is_some_and(|q| q == "asyncio.TaskGroup");
+        let body = with.child_by_field_name("body");
+        if is_task_group && body.is_some_and(|b| contains_network_call(ctx, b)) {
+            return Some("network fan-out in an `asyncio.TaskGroup`".to_string());
+        }
+    }
+    None
+}
+
+/// Whether `node` runs under a deadline scope or inside `asyncio.wait_for(...)` within `function`.
+fn under_deadline(ctx: &Context, node: Node, function: Node) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent == function {
+            return false;
+        }
+        match parent.kind() {
+            "with_statement" if is_deadline_scope(ctx, parent) => return true,
+            "call" => {
+                let wait_for = parent
+                    .child_by_field_name("function")
+                    .and_then(|c| ctx.semantic.qualified_name(c))
+                    .is_some_and(|q| q == "asyncio.wait_for");
+                if wait_for {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        current = parent;
+    }
+    false
+}
+
+fn is_deadline_scope(ctx: &Context, with: Node) -> bool {
+    let Some(clause) = with.named_child(0).filter(|c| c.kind() == "with_clause") else {
+        return false;
+    };
+    let mut cursor = clause.walk();
+    let found = clause.named_children(&mut cursor).any(|item| {
+        let Some(value) = item.child_by_field_name("value") else {
+            return false;
+        };
+        let expr = if value.kind() == "as_pattern" {
+            value.named_child(0).unwrap_or(value)
+        } else {
+            value
+        };
+        expr.kind() == "call"
+            && expr
+                .child_by_field_name("function")
+                .and_then(|c| ctx.semantic.qualified_name(c))
+                .is_some_and(|q| DEADLINE_SCOPES.contains(&q.as_str()))
+    });
+    found
+}
+
+/// The caller decides the deadline: a `timeout`/`deadline` parameter, or every call of the
+/// function in this module already runs under a deadline.
+fn caller_controls_deadline(ctx: &Context, function: Node, name: Node) -> bool {
+    if let Some(params) = function.child_by_field_name("parameters") {
+        let text = ctx.text(params);
+        if text.contains("timeout") || text.contains("deadline") {
+            return true;
+        }
+    }
+    let sites = call_sites(ctx, function, ctx.text(name));
+    !sites.is_empty()
+        && sites.iter().all(|site| {
+            let owner = enclosing_function(*site).unwrap_or(ctx.semantic.root());
+            under_deadline(ctx, *site, owner)
+        })
+}
+
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// Calls of `function` in this module: by its name, or as `self.name` / `cls.name` in its class.
+fn call_sites<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let is_method = function
+        .parent()
+        .and_then(|p| {
+            if p.kind() == "decorated_definition" {
+                p.parent()
+            } else {
+                Some(p)
+            }
+        })
+        .and_then(|p| p.parent())
+        .is_some_and(|p| p.kind() == "class_definition");
+    let mut sites = Vec::new();
+    let mut stack = vec![ctx.semantic.root()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            if let Some(callee) = node.child_by_field_name("function") {
+                let matches = match callee.kind() {
+                    "identifier" if !is_method => ctx
+                        .semantic
+                        .origin(callee)
+                        .is_some_and(|b| b.kind == BindingKind::FunctionDef && b.node == function),
+                    "attribute" if is_method => {
+                        callee
+                            .child_by_field_name("object")
+                            .is_some_and(|o| matches!(ctx.text(o), "self" | "cls"))
+                            && callee
+                                .child_by_field_name("attribute")
+                                .is_some_and(|a| ctx.text(a) == name)
+                    }
+                    _ => false,
+                };
+                if matches {
+                    sites.push(node);
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    sites
+}
+
+fn judge<'t>(
+    ctx: &Context<'_, 't>,
+    function: Node<'t>,
+    name: &str,
+    body: Node<'t>,
+    flagged: &[Flagged<'t>],
+) -> Finding {
+    let first = &flagged[0];
+    let what = if flagged.len() == 1 {
+        format!("`{name}` awaits {} with no deadline", first.what)
+    } else {
+        format!(
+            "`{name}` awaits {} and {} more network operation{} with no deadline",
+            first.what,
+            flagged.len() - 1,
+            if flagged.len() == 2 { "" } else { "s" }
+        )
+    };
+    let swallow = swallowed_cancellation(ctx, body);
+    let swallow_note = swallow
+        .map(|(line, text)| {
+            format!(
+                "; note: `{text}` at line {line} swallows CancelledError, so a deadline here \
+                 would silently do nothing until that is fixed (CONC501)"
+            )
+        })
+        .unwrap_or_default();
+    let report = |why: String| Finding {
+        rule: &RULE,
+        range: first.node.byte_range(),
+        message: format!("{what}: it can wait forever; {why}{swallow_note}"),
+        fix: None,
+    };
+    if matches!(name, "__aenter__" | "__aexit__") {
+        return report(
+            "corral does not put a deadline on a context manager's enter or exit".into(),
+        );
+    }
+    if flagged
+        .iter()
+        .any(|f| inside(f.node, "finally_clause", function))
+    {
+        return report(
+            "a deadline inside `finally` could cut cleanup short, so corral leaves it to you"
+                .into(),
+        );
+    }
+    if contains_kind(body, "yield") {
+        return report(
+            "a deadline across `yield` in an async generator is unsafe (ASYNC119)".into(),
+        );
+    }
+    if !ctx.settings.timeout_chosen {
+        return report(
+            "pass --timeout (or set a timeout in config) to have corral add a deadline; it does \
+             not guess one that could cut off a long operation"
+                .into(),
+        );
+    }
+    let fix = if ctx.settings.target >= PyVersion(11) {
+        timeout_block(ctx, function, body, flagged)
+    } else {
+        wait_for_single(ctx, function, flagged)
+    };
+    match fix {
+        Ok(fix) => Finding {
+            rule: &RULE,
+            range: first.node.byte_range(),
+            message: format!(
+                "{what}; bound it with {} s{swallow_note}",
+                crate::rule::seconds(ctx.settings.timeout)
+            ),
+            fix: Some(fix),
+        },
+        Err(why) => report(why),
+    }
+}
+
+/// `async with asyncio.timeout(TIMEOUT_SECONDS):` around the body statements holding the awaits.
+fn timeout_block<'t>(
+    ctx: &Context<'_, 't>,
+    function: Node<'t>,
+    body: Node<'t>,
+    flagged: &[Flagged<'t>],
+) -> Result<Fix, String> {
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    let holding = |f: &Flagged| {
+        statements
+            .iter()
+            .position(|s| s.byte_range().contains(&f.node.start_byte()))
+    };
+    let (Some(first), Some(last)) = (
+        holding(&flagged[0]),
+        flagged.iter().filter_map(holding).max(),
+    ) else {
+        return Err("corral could not find the statements to wrap".into());
+    };
+    let (first, last) = (statements[first], statements[last]);
+    if !ctx.starts_line(first.start_byte()) {
+        return Err(
+            "the function body shares a line with its `def`, so corral cannot wrap it".into(),
+        );
+    }
+    let timeout = ctx
+        .semantic
+        .import_ref("asyncio", "timeout", first)
+        .ok_or("the name `asyncio` is taken here, so corral cannot refer to asyncio.timeout")?;
+    let (constant, statements_needed) = ctx.timeout_constant(first);
+    let start = ctx.line_start(first.start_byte());
+    let end = ctx.src[last.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| last.end_byte() + i + 1);
+    let indent = ctx.line_indent(first.start_byte());
+    let unit = ctx.indent_unit(function, body);
+    let mut edits = vec![Edit::insert(
+        start,
+        format!("{indent}async with {}({constant}):\n", timeout.expr),
+    )];
+    edits.extend(ctx.indent_lines(start, end, &unit));
+    let seconds = crate::rule::seconds(ctx.settings.timeout);
+    Ok(Fix {
+        edits,
+        imports: timeout.add_import.into_iter().collect(),
+        module_statements: statements_needed,
+        changes: vec![
+            format!(
+                "the wrapped statements now raise TimeoutError when they take longer than {seconds} s in all"
+            ),
+            "on timeout the code inside is cancelled; a CancelledError it swallows defeats the deadline"
+                .to_string(),
+        ],
+    })
+}
+
+/// Before 3.11: `await asyncio.wait_for(call, timeout=TIMEOUT_SECONDS)` for a single await, and
+/// `except TimeoutError` handlers around it widened to `asyncio.TimeoutError`.
+fn wait_for_single<'t>(
+    ctx: &Context<'_, 't>,
+    function: Node<'t>,
+    flagged: &[Flagged<'t>],
+) -> Result<Fix, String> {
+    let target = ctx.settings.target;
+    let [only] = flagged else {
+        return Err(format!(
+            "on {target} one deadline over {} awaits needs asyncio.timeout (3.11+) or async-timeout, \
+             and corral will not split the function",
+            flagged.len()
+        ));
+    };
+    let call = Some(only.node)
+        .filter(|n| n.kind() == "await")
+        .and_then(|n| n.named_child(0))
+        .filter(|c| c.kind() == "call")
+        .ok_or_else(|| format!("on {target} an `async with` cannot take asyncio.wait_for"))?;
+    let wait_for = ctx
+        .semantic
+        .import_ref("asyncio", "wait_for", call)
+        .ok_or("the name `asyncio` is taken here, so corral cannot refer to asyncio.wait_for")?;
+    let timeout_error = ctx
+        .semantic
+        .import_ref("asyncio", "TimeoutError", call)
+        .ok_or("the name `asyncio` is taken here")?;
+    let (constant, statements) = ctx.timeout_constant(call);
+    let mut edits = vec![Edit::replace(
+        call,
+        format!("{}({}, timeout={constant})", wait_for.expr, ctx.text(call)),
+    )];
+    edits.extend(widen_timeout_handlers(
+        ctx,
+        call,
+        function,
+        &timeout_error.expr,
+    ));
+    let seconds = crate::rule::seconds(ctx.settings.timeout);
+    Ok(Fix {
+        edits,
+        imports: wait_for.add_import.into_iter().collect(),
+        module_statements: statements,
+        changes: vec![
+            format!(
+                "the await now raises asyncio.TimeoutError after {seconds} s; before 3.11 that is \
+                 not the builtin TimeoutError, so handlers around it now name both"
+            ),
+            "before 3.12 wait_for runs the awaitable in a new task: contextvar changes inside it \
+             are no longer seen by the caller"
+                .to_string(),
+        ],
+    })
+}
+
+/// `except TimeoutError` clauses of `try` statements around `node` in `function`, widened to
+/// `except (TimeoutError, asyncio.TimeoutError)`.
+fn widen_timeout_handlers(
+    ctx: &Context,
+    node: Node,
+    function: Node,
+    asyncio_timeout: &str,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent == function {
+            break;
+        }
+        let in_try_body =
+            parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(current);
+        if in_try_body {
+            let mut cursor = parent.walk();
+            for clause in parent.named_children(&mut cursor) {
+                if clause.kind() != "except_clause" {
+                    continue;
+                }
+                let Some(value) = clause.child_by_field_name("value") else {
+                    continue;
+                };
+                let builtin = |n: Node| {
+                    n.kind() == "identifier"
+                        && ctx.text(n) == "TimeoutError"
+                        && ctx.semantic.lookup("TimeoutError", n).is_none()
+                };
+                if builtin(value) {
+                    edits.push(Edit::replace(
+                        value,
+                        format!("(TimeoutError, {asyncio_timeout})"),
+                    ));
+                } else if value.kind() == "tuple" {
+                    let mut inner = value.walk();
+                    let items: Vec<Node> = value.named_children(&mut inner).collect();
+                    let has_asyncio = items.iter().any(|i| {
+                        ctx.semantic.qualified_name(*i).as_deref() == Some("asyncio.TimeoutError")
+                    });
+                    if let Some(item) = items.iter().find(|i| builtin(**i)).filter(|_| !has_asyncio)
+                    {
+                        edits.push(Edit::insert(
+                            item.end_byte(),
+                            format!(", {asyncio_timeout}"),
+                        ));
+                    }
+                }
+            }
+        }
+        current = parent;
+    }
+    edits
+}
+
+fn inside(node: Node, kind: &str, stop: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n == stop {
+            return false;
+        }
+        if n.kind() == kind {
+            return true;
+        }
+        current = n.parent();
+    }
+    false
+}
+
+fn contains_kind(root: Node, kind: &str) -> bool {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind {
+            return true;
+        }
+        if matches!(
+            node.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// An `except` in the body that catches CancelledError (bare, `BaseException`,
+/// `asyncio.CancelledError`) and never raises: its line and text.
+fn swallowed_cancellation<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Option<(usize, String)> {
+    let mut stack = vec![body];
+    let mut found: Option<Node> = None;
+    while let Some(node) = stack.pop() {
+        if matches!(
+            node.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) {
+            continue;
+        }
+        if node.kind() == "except_clause"
+            && catches_cancellation(ctx, node)
+            && !contains_kind(node, "raise_statement")
+            && found.is_none_or(|f| node.start_byte() < f.start_byte())
+        {
+            found = Some(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let clause = found?;
+    let header = ctx
+        .text(clause)
+        .lines()
+        .next()
+        .unwrap_or("except")
+        .trim_end_matches(':');
+    Some((clause.start_position().row + 1, header.trim().to_string()))
+}
+
+fn catches_cancellation(ctx: &Context, clause: Node) -> bool {
+    let Some(value) = clause.child_by_field_name("value") else {
+        return true; // a bare `except:`
+    };
+    let catches = |n: Node| match ctx.semantic.qualified_name(n).as_deref() {
+        Some("asyncio.CancelledError") => true,
+        _ => {
+            n.kind() == "identifier"
+                && ctx.text(n) == "BaseException"
+                && ctx.semantic.lookup("BaseException", n).is_none()
+        }
+    };
+    if value.kind() == "tuple" {
+        let mut cursor = value.walk();
+        let any = value.named_children(&mut cursor).any(catches);
+        any
+    } else {
+        catches(value)
+    }
+}
