@@ -83,13 +83,13 @@ fn run_program(program: &Path, n: u32) -> Run {
     }
 }
 
-/// Copies `program` into a fresh directory and rewrites it with `corral apply`.
-fn rewritten(program: &Path, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+/// Copies `program` into a fresh directory and rewrites it with `corral apply --select <rule>`.
+fn rewritten(program: &Path, rule: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join(program.file_name().unwrap());
     std::fs::copy(program, &copy).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_corral"))
-        .arg("apply")
+        .args(["apply", "--select", rule])
         .args(extra)
         .arg(&copy)
         .output()
@@ -120,7 +120,7 @@ fn unbounded_gather_keeps_results_and_holds_the_bound() {
     );
 
     for (limit, args) in [(10, vec![]), (3, vec!["--max-concurrency", "3"])] {
-        let (_dir, after) = rewritten(&before, &args);
+        let (_dir, after) = rewritten(&before, "unbounded-gather", &args);
         let bounded = run_program(&after, n);
         eprintln!(
             "unbounded-gather, limit {limit}: peak in flight {} before, {} after",
