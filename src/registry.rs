@@ -4,6 +4,8 @@ use crate::rule::Rule;
 
 #[path = "../transforms/await-without-deadline/rule.rs"]
 mod await_without_deadline;
+#[path = "../transforms/blocking-wait-without-timeout/rule.rs"]
+mod blocking_wait_without_timeout;
 #[path = "../transforms/missing-timeout/rule.rs"]
 mod missing_timeout;
 #[path = "../transforms/unbounded-gather/rule.rs"]
@@ -14,6 +16,7 @@ pub static RULES: &[&Rule] = &[
     &unbounded_gather::RULE,
     &missing_timeout::RULE,
     &await_without_deadline::RULE,
+    &blocking_wait_without_timeout::RULE,
 ];
 
 /// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.
