@@ -6,6 +6,8 @@ use crate::rule::Rule;
 mod await_without_deadline;
 #[path = "../transforms/blocking-wait-without-timeout/rule.rs"]
 mod blocking_wait_without_timeout;
+#[path = "../transforms/legacy-wait-for/rule.rs"]
+mod legacy_wait_for;
 #[path = "../transforms/missing-timeout/rule.rs"]
 mod missing_timeout;
 #[path = "../transforms/unbounded-gather/rule.rs"]
@@ -17,6 +19,7 @@ pub static RULES: &[&Rule] = &[
     &missing_timeout::RULE,
     &await_without_deadline::RULE,
     &blocking_wait_without_timeout::RULE,
+    &legacy_wait_for::RULE,
 ];
 
 /// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.

@@ -1,0 +1,11 @@
+# corral-case: target=py311
+import asyncio
+
+
+async def read_frame(reader: asyncio.StreamReader, header_timeout: float = 5.0) -> bytes:
+    try:
+        async with asyncio.timeout(header_timeout):
+            header = await reader.readexactly(4)
+    except TimeoutError:
+        raise ConnectionError("peer went silent") from None
+    return await reader.readexactly(int.from_bytes(header, "big"))

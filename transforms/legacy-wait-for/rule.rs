@@ -1,0 +1,222 @@
+//! `legacy-wait-for` (CONC406): on 3.11+, `await asyncio.wait_for(aw, t)` becomes
+//! `async with asyncio.timeout(t): await aw`, and `except asyncio.TimeoutError` around it becomes
+//! `except TimeoutError` (ruff UP041), the same class from 3.11 on.
+
+use tree_sitter::Node;
+
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::settings::PyVersion;
+
+pub static RULE: Rule = Rule {
+    id: "legacy-wait-for",
+    code: "CONC406",
+    summary: "asyncio.wait_for where asyncio.timeout (3.11+) says the same thing",
+    doc: include_str!("doc.md"),
+    check,
+};
+
+static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    if ctx.settings.target < PyVersion(11) {
+        return Vec::new();
+    }
+    let mut findings = Vec::new();
+    for m in QUERY.matches(ctx) {
+        let (Some(await_), Some(call), Some(callee), Some(args)) = (
+            m.get("await"),
+            m.get("call"),
+            m.get("callee"),
+            m.get("args"),
+        ) else {
+            continue;
+        };
+        if ctx.semantic.qualified_name(callee).as_deref() != Some("asyncio.wait_for") {
+            continue;
+        }
+        if let Some(finding) = rewrite(ctx, await_, call, args) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// The statement `await_` is the whole value of: `await ...`, `x = await ...`, `return await ...`.
+fn whole_statement<'t>(await_: Node<'t>) -> Option<Node<'t>> {
+    let parent = await_.parent()?;
+    let statement = match parent.kind() {
+        "expression_statement" | "return_statement" => parent,
+        "assignment" if parent.child_by_field_name("right") == Some(await_) => parent
+            .parent()
+            .filter(|p| p.kind() == "expression_statement")?,
+        _ => return None,
+    };
+    (statement.named_child_count() == 1 && statement.parent().is_some_and(|b| b.kind() == "block"))
+        .then_some(statement)
+}
+
+fn rewrite(ctx: &Context, await_: Node, call: Node, args: Node) -> Option<Finding> {
+    let statement = whole_statement(await_)?;
+    let shape = ctx.arguments_shape(call);
+    if shape.star_args || shape.star_kwargs {
+        return None;
+    }
+    let mut cursor = args.walk();
+    let positional: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+        .collect();
+    let awaitable = *positional.first()?;
+    let timeout = positional.get(1).copied().or_else(|| {
+        ctx.keyword(call, "timeout")
+            .and_then(|k| k.child_by_field_name("value"))
+    })?;
+    let keywords = args.named_child_count() - positional.len();
+    let expected_keywords = usize::from(positional.len() < 2);
+    if awaitable.kind() != "call" || positional.len() > 2 || keywords != expected_keywords {
+        // A Task or Future made elsewhere, or extra arguments: not the plain shape.
+        return None;
+    }
+    let report = |why: &str| {
+        Some(Finding {
+            rule: &RULE,
+            range: call.byte_range(),
+            message: format!(
+                "`asyncio.wait_for` on 3.11+ reads better as `asyncio.timeout`; {why}"
+            ),
+            fix: None,
+        })
+    };
+    if contains_call(timeout) {
+        return report("its timeout is computed by a call, which would then run before the awaitable is made, so corral leaves it to you");
+    }
+    if !ctx.starts_line(statement.start_byte()) {
+        return report("the statement shares its line with another, so corral cannot wrap it");
+    }
+    let scope = ctx.semantic.import_ref("asyncio", "timeout", statement)?;
+    let body = statement.parent()?;
+    let unit = ctx.indent_unit(body.parent()?, body);
+    let mut function = body;
+    while function.kind() != "function_definition" {
+        function = function.parent()?;
+    }
+
+    let start = ctx.line_start(statement.start_byte());
+    let end = ctx.src[statement.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| statement.end_byte() + i + 1);
+    let indent = ctx.line_indent(statement.start_byte());
+    let removed_prefix = call.start_byte()..awaitable.start_byte();
+    let removed_suffix = awaitable.end_byte()..call.end_byte();
+    let strictly_inside = |r: &std::ops::Range<usize>, at: usize| r.start < at && at < r.end;
+
+    let mut edits = vec![Edit::insert(
+        start,
+        format!(
+            "{indent}async with {}({}):\n",
+            scope.expr,
+            ctx.text(timeout)
+        ),
+    )];
+    edits.extend(ctx.indent_lines(start, end, &unit).into_iter().filter(|e| {
+        !strictly_inside(&removed_prefix, e.range.start)
+            && !strictly_inside(&removed_suffix, e.range.start)
+    }));
+    edits.push(Edit {
+        range: removed_prefix,
+        text: String::new(),
+    });
+    edits.push(Edit {
+        range: removed_suffix,
+        text: String::new(),
+    });
+    let renamed = modernise_handlers(ctx, statement, function, &mut edits);
+    let mut changes = vec![
+        "on 3.11 the awaitable now runs in the current task rather than a new one: contextvar \
+         changes inside it become visible and current_task() differs (3.12+ wait_for already \
+         behaves so)"
+            .to_string(),
+    ];
+    if renamed {
+        changes.push(
+            "`except asyncio.TimeoutError` around it now reads `except TimeoutError`, the same \
+             class from 3.11 on"
+                .to_string(),
+        );
+    }
+    Some(Finding {
+        rule: &RULE,
+        range: call.byte_range(),
+        message: "`asyncio.wait_for` on 3.11+ reads better as `async with asyncio.timeout(...)`"
+            .to_string(),
+        fix: Some(Fix {
+            edits,
+            imports: scope.add_import.into_iter().collect(),
+            module_statements: Vec::new(),
+            changes,
+        }),
+    })
+}
+
+fn contains_call(node: Node) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "call" {
+            return true;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
+}
+
+/// In the `try` directly around `statement`, `asyncio.TimeoutError` in `except` clauses becomes
+/// the builtin `TimeoutError` (when that name is not shadowed). Returns whether any was renamed.
+fn modernise_handlers(
+    ctx: &Context,
+    statement: Node,
+    function: Node,
+    edits: &mut Vec<Edit>,
+) -> bool {
+    let mut current = statement;
+    let try_statement = loop {
+        let Some(parent) = current.parent() else {
+            return false;
+        };
+        if parent == function {
+            return false;
+        }
+        if parent.kind() == "try_statement" {
+            if parent.child_by_field_name("body") != Some(current) {
+                return false;
+            }
+            break parent;
+        }
+        current = parent;
+    };
+    let mut renamed = false;
+    let mut cursor = try_statement.walk();
+    for clause in try_statement.named_children(&mut cursor) {
+        if clause.kind() != "except_clause" {
+            continue;
+        }
+        let Some(value) = clause.child_by_field_name("value") else {
+            continue;
+        };
+        let mut candidates = vec![value];
+        if value.kind() == "tuple" {
+            let mut inner = value.walk();
+            candidates = value.named_children(&mut inner).collect();
+        }
+        for candidate in candidates {
+            let is_asyncio_timeout = candidate.kind() == "attribute"
+                && ctx.semantic.qualified_name(candidate).as_deref()
+                    == Some("asyncio.TimeoutError");
+            if is_asyncio_timeout && ctx.semantic.lookup("TimeoutError", candidate).is_none() {
+                edits.push(Edit::replace(candidate, "TimeoutError"));
+                renamed = true;
+            }
+        }
+    }
+    renamed
+}
