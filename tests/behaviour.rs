@@ -2,28 +2,33 @@
 //! server that counts requests in flight. The results must be the same, and the rewrite must keep
 //! to its bound.
 //!
-//! Needs python3 on PATH. httpx is taken from it when importable, otherwise installed once into a
-//! virtualenv under `target/` (the package index is the only network used).
+//! Deadline rewrites run against an endpoint that never answers: the original must still be
+//! waiting when the rewrite has long given up, within the configured time plus a small margin,
+//! with the exception the catalog documents.
+//!
+//! Needs python3 on PATH. httpx and requests are taken from it when importable, otherwise
+//! installed once into a virtualenv under `target/` (the package index is the only network used).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A python3 that can import httpx.
+/// A python3 that can import httpx and requests.
 fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let system = PathBuf::from("python3");
-        if imports_httpx(&system) {
+        if has_http_libraries(&system) {
             return system;
         }
         let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("behaviour-venv");
         let bin = venv.join("bin").join("python3");
-        if !imports_httpx(&bin) {
+        if !has_http_libraries(&bin) {
             let made = Command::new("python3")
                 .args(["-m", "venv"])
                 .arg(&venv)
@@ -38,19 +43,23 @@ fn python() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                     "httpx",
+                    "requests",
                 ])
                 .status()
                 .expect("pip runs");
-            assert!(installed.success(), "pip install httpx failed");
+            assert!(installed.success(), "pip install httpx requests failed");
         }
-        assert!(imports_httpx(&bin), "httpx is still not importable");
+        assert!(
+            has_http_libraries(&bin),
+            "httpx or requests is still not importable"
+        );
         bin
     })
 }
 
-fn imports_httpx(python: &Path) -> bool {
+fn has_http_libraries(python: &Path) -> bool {
     Command::new(python)
-        .args(["-c", "import httpx"])
+        .args(["-c", "import httpx, requests"])
         .output()
         .is_ok_and(|o| o.status.success())
 }
@@ -101,8 +110,8 @@ fn rewritten(program: &Path, rule: &str, extra: &[&str]) -> (tempfile::TempDir, 
         String::from_utf8_lossy(&out.stderr)
     );
     assert_ne!(
-        std::fs::read(&copy).unwrap(),
-        std::fs::read(program).unwrap(),
+        std::fs::read_to_string(&copy).unwrap(),
+        std::fs::read_to_string(program).unwrap(),
         "corral rewrote the program"
     );
     (dir, copy)
@@ -140,4 +149,137 @@ fn unbounded_gather_keeps_results_and_holds_the_bound() {
     }
     assert_eq!(original.result["failed"], 503);
     assert_eq!(original.result["mixed"][7], "HTTPStatusError");
+}
+
+/// Runs a program under the harness, killing it after `limit`: `None` if it was still running.
+fn run_with_limit(program: &Path, limit: Duration) -> Option<serde_json::Value> {
+    let mut child = Command::new(python())
+        .arg(manifest_dir().join("tests/behaviour/harness.py"))
+        .arg(program)
+        .arg("1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                status.success(),
+                "{} failed:\n{}",
+                program.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            return Some(json["result"].clone());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    None
+}
+
+const TIMEOUT: f64 = 1.0;
+/// Slack for interpreter start-up, imports and a loaded machine.
+const MARGIN: f64 = 2.0;
+
+/// The original hangs; the rewrite gives up after about `TIMEOUT` seconds with `expected`.
+fn gives_up_in_time(
+    program: &str,
+    rule: &str,
+    extra: &[&str],
+    expected: &[&str],
+) -> serde_json::Value {
+    let before = manifest_dir()
+        .join("tests/behaviour/deadlines")
+        .join(program);
+    let waited = run_with_limit(&before, Duration::from_secs_f64(TIMEOUT + MARGIN + 1.0));
+    assert!(
+        waited.is_none(),
+        "{program}: the original should still be waiting, got {waited:?}"
+    );
+
+    let mut args = vec!["--timeout", "1"];
+    args.extend_from_slice(extra);
+    let (_dir, after) = rewritten(&before, rule, &args);
+    let result = run_with_limit(&after, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("{program}: the rewrite is still waiting"));
+    let elapsed = result["elapsed"].as_f64().expect("elapsed");
+    eprintln!(
+        "{rule} on {program}: gave up after {elapsed:.2} s with {}",
+        result
+    );
+    assert!(
+        elapsed >= TIMEOUT * 0.9 && elapsed <= TIMEOUT + MARGIN,
+        "{program}: gave up after {elapsed} s"
+    );
+    let error = result["error"]
+        .as_str()
+        .or(result["outcome"].as_str())
+        .unwrap_or_default();
+    assert!(
+        expected.contains(&error),
+        "{program}: got {error}, expected one of {expected:?}"
+    );
+    result
+}
+
+#[test]
+fn missing_timeout_makes_a_silent_session_call_fail() {
+    gives_up_in_time(
+        "requests_session.py",
+        "missing-timeout",
+        &[],
+        &["requests.exceptions.ReadTimeout"],
+    );
+}
+
+#[test]
+fn missing_timeout_makes_a_silent_urlopen_fail() {
+    // urlopen lets a read timeout through unwrapped: socket.timeout, the builtin since 3.10.
+    gives_up_in_time(
+        "urlopen.py",
+        "missing-timeout",
+        &[],
+        &["builtins.TimeoutError", "urllib.error.URLError"],
+    );
+}
+
+#[test]
+fn await_without_deadline_raises_timeout_error_on_311() {
+    gives_up_in_time(
+        "stream_probe.py",
+        "await-without-deadline",
+        &["--target-version", "py311"],
+        &["builtins.TimeoutError"],
+    );
+}
+
+#[test]
+fn await_without_deadline_fallback_is_caught_by_widened_handler() {
+    // Before 3.11 wait_for raises asyncio.TimeoutError, which `except TimeoutError` would miss;
+    // the rewrite widens the handler, so the program handles it.
+    let result = gives_up_in_time(
+        "single_await.py",
+        "await-without-deadline",
+        &["--target-version", "py38"],
+        &["handled"],
+    );
+    assert_eq!(result["outcome"], "handled");
+}
+
+#[test]
+fn blocking_wait_makes_a_stuck_future_fail() {
+    // concurrent.futures.TimeoutError, which is the builtin TimeoutError from 3.11.
+    gives_up_in_time(
+        "future_result.py",
+        "blocking-wait-without-timeout",
+        &[],
+        &[
+            "builtins.TimeoutError",
+            "concurrent.futures._base.TimeoutError",
+        ],
+    );
 }

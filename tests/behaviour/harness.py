@@ -3,19 +3,23 @@
 usage: harness.py PROGRAM.py N
 
 The server answers GET /users/<id> after a short delay with {"id": <id>}, and with 503 when the
-id is a multiple of 7. PROGRAM must define `async def main(base_url, n)`. Prints one JSON object:
-the program's result, the peak number of requests in flight and the number of requests served.
+id is a multiple of 7. GET /hang accepts the request and then says nothing for HANG seconds, like a
+peer that went silent. PROGRAM must define `async def main(base_url, n)`. Prints one JSON object:
+the program's result, the peak number of requests in flight and the number of requests served,
+then exits at once, so that threads a timed-out program left waiting do not hold it open.
 """
 
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DELAY = 0.05
+HANG = 30
 
 
 class Counter:
@@ -43,6 +47,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with COUNTER:
             time.sleep(DELAY)
+            if self.path == "/hang":
+                time.sleep(HANG)
+                self.send_error(504)
+                return
             parts = self.path.strip("/").split("/")
             if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit():
                 self.send_error(404)
@@ -80,7 +88,8 @@ def main():
         result = asyncio.run(asyncio.wait_for(module.main(base_url, n), 60))
     finally:
         server.shutdown()
-    print(json.dumps({"result": result, "peak": COUNTER.peak, "served": COUNTER.served}))
+    print(json.dumps({"result": result, "peak": COUNTER.peak, "served": COUNTER.served}), flush=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":

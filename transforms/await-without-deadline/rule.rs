@@ -119,10 +119,14 @@ fn network_call(ctx: &Context, call: Node) -> Option<String> {
     }
     let object = callee.child_by_field_name("object")?;
     let method = ctx.text(callee.child_by_field_name("attribute")?);
+    const READS: &[&str] = &["read", "readline", "readexactly", "readuntil"];
+    const FLUSHES: &[&str] = &["drain", "wait_closed"];
     match sem.value_origin(object).as_deref() {
         Some("httpx.AsyncClient" | "aiohttp.ClientSession") if CLIENT_METHODS.contains(&method) => {
             return Some(shown())
         }
+        Some("asyncio.StreamReader") if READS.contains(&method) => return Some(shown()),
+        Some("asyncio.StreamWriter") if FLUSHES.contains(&method) => return Some(shown()),
         _ => {}
     }
     match sem.unpacked_origin(object) {

@@ -16,3 +16,8 @@ async def latest(host, port):
         return await asyncio.open_connection(host, port)
     except TimeoutError:
         return None
+
+
+async def annotated(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    writer.write(b"x")
+    return await reader.readline()
