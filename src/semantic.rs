@@ -453,16 +453,15 @@ impl<'t> Semantic<'t> {
     }
 
     /// The qualified name of the call that produced the value `expr` holds (catalog §S3): a
-    /// single binding `n = X(...)` (awaited or not), `with X(...) as n`, a parameter annotated
-    /// `n: X`, or `self.n = X(...)` in the class's `__init__`. `None` when unknown.
+    /// single binding `n = X(...)` (awaited or not) or `n: X = ...`, `with X(...) as n`, a
+    /// parameter annotated `n: X`, or `self.n = X(...)` / `self.n: X = ...` in the class's
+    /// `__init__`. `None` when unknown.
     pub fn value_origin(&self, expr: Node<'t>) -> Option<String> {
         match expr.kind() {
             "identifier" => {
                 let binding = self.origin(expr)?;
                 match binding.kind {
-                    BindingKind::Assignment => {
-                        self.call_name(binding.node.child_by_field_name("right")?)
-                    }
+                    BindingKind::Assignment => self.assignment_origin(binding.node),
                     BindingKind::With => {
                         let value = binding.node.child_by_field_name("value")?;
                         self.call_name(value.named_child(0)?)
@@ -499,6 +498,15 @@ impl<'t> Semantic<'t> {
             self.call_name(assignment.child_by_field_name("right")?)?,
             index,
         ))
+    }
+
+    /// What an assignment says its value is: the annotation of `x: T = ...`, else the call that
+    /// made it.
+    fn assignment_origin(&self, assignment: Node<'t>) -> Option<String> {
+        if let Some(annotation) = assignment.child_by_field_name("type") {
+            return self.qualified_name(annotation.named_child(0).unwrap_or(annotation));
+        }
+        self.call_name(assignment.child_by_field_name("right")?)
     }
 
     /// The qualified callee of `value` when it is a call, seen through `await`.
@@ -550,7 +558,7 @@ impl<'t> Semantic<'t> {
                         .enclosing_function_scope(node)
                         .and_then(|id| self.scopes[id].node.child_by_field_name("name"))
                         .is_some_and(|name| self.text(name) == "__init__");
-                    let made_by = self.call_name(node.child_by_field_name("right")?);
+                    let made_by = self.assignment_origin(node);
                     match (in_init, made_by, &origin) {
                         (true, Some(q), None) => origin = Some(q),
                         (true, Some(q), Some(seen)) if &q == seen => {}

@@ -40,3 +40,11 @@ def one_per_line(url, payload):
         url,
         json=payload
     )
+
+
+class Backend:
+    def __init__(self, session=None):
+        self._client: requests.Session = session or requests.Session()
+
+    def fetch(self, url):
+        return self._client.get(url)
