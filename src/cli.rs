@@ -4,18 +4,21 @@
 //! left that `apply` could not fix, 2 an error. Files that cannot be parsed are skipped with a
 //! message and do not change the exit code on their own.
 
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
-use anyhow::{bail, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand};
 
-use crate::engine::Reported;
-use crate::files::{self, FileResult, SettingsResolver, Status};
+use crate::engine::{Approval, Fixing, Proposal};
+use crate::files::{self, FileResult, Overrides, Resolver, Status};
 use crate::registry::{self, RULES};
+use crate::report::{self, Format, Summary};
 use crate::rule::Rule;
-use crate::settings::{PyVersion, Settings};
+use crate::settings::PyVersion;
+use crate::split::{self, SplitBy};
 
 #[derive(Parser)]
 #[command(
@@ -38,11 +41,21 @@ enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also list `# corral: ignore[...]` comments that silence nothing
+        #[arg(long)]
+        unused_suppressions: bool,
     },
     /// Show the rewrites as unified diffs, without writing (`corral diff . | git apply` works)
     Diff {
         #[command(flatten)]
         common: Common,
+        /// Write one patch per group to this directory instead of printing
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// How --output-dir groups files: by package (nearest pyproject.toml or corral.toml) or
+        /// by CODEOWNERS owner
+        #[arg(long, value_enum, requires = "output_dir")]
+        split_by: Option<SplitBy>,
     },
     /// Write the rewrites that `diff` shows, in place
     Apply {
@@ -51,6 +64,9 @@ enum Command {
         /// Rewrite files even if they have uncommitted changes in git
         #[arg(long)]
         allow_dirty: bool,
+        /// Approve each rewrite: y (yes), n (no), a (this and all later), q (quit)
+        #[arg(long, short)]
+        interactive: bool,
     },
     /// List the transforms
     Rules,
@@ -68,36 +84,84 @@ struct Common {
     paths: Vec<PathBuf>,
     /// Only these transforms (names or codes, comma-separated)
     #[arg(long, value_delimiter = ',')]
-    select: Vec<String>,
+    select: Option<Vec<String>>,
     /// Leave out these transforms (names or codes, comma-separated)
     #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// How many awaitables a bounded fan-out runs at once
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
-    max_concurrency: u32,
-    /// Seconds for timeouts that transforms add
+    ignore: Option<Vec<String>>,
+    /// How many awaitables a bounded fan-out runs at once [default: 10]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrency: Option<u32>,
+    /// Seconds for timeouts that transforms add [default: 10]
     #[arg(long)]
     timeout: Option<f64>,
     /// Lowest Python the code supports (py38..py314); default: the nearest pyproject.toml's
     /// requires-python, else py39
     #[arg(long)]
     target_version: Option<PyVersion>,
+    /// Leave out paths matching these globs (comma-separated or repeated)
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// Process only shard K of N (1-based), e.g. `--shard 2/4`: a stable split of the file set
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     /// The file name to report for `-` (stdin)
     #[arg(long)]
     stdin_filename: Option<PathBuf>,
+    /// No summary and no progress bar
+    #[arg(long, short)]
+    quiet: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
+/// `--shard K/N`: the files whose path hashes to K among N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = s.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((index, count)) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Shard { index, count })
+            }
+            _ => Err(format!(
+                "`{s}` is not a shard; write K/N with 1 <= K <= N, e.g. 2/4"
+            )),
+        }
+    }
+}
+
+impl Shard {
+    /// Whether `path` belongs to this shard: FNV-1a of its `/`-separated text, so the split is
+    /// the same on every machine and every run.
+    pub fn contains(&self, path: &std::path::Path) -> bool {
+        let text = path.to_string_lossy().replace('\\', "/");
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in text.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash % self.count == self.index - 1
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    Check(Format),
+    Check {
+        format: Format,
+        unused: bool,
+    },
     Diff,
-    Apply { allow_dirty: bool },
+    Apply {
+        allow_dirty: bool,
+        interactive: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -124,7 +188,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rules => {
             let mut out = io::stdout().lock();
             for rule in RULES {
-                writeln!(out, "{:<20} {}  {}", rule.id, rule.code, rule.summary)?;
+                writeln!(out, "{:<30} {}  {}", rule.id, rule.code, rule.summary)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -135,54 +199,74 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             None => bail!("no transform named `{id}`; `corral rules` lists them"),
         },
-        Command::Check { common, format } => execute(common, Mode::Check(format)),
-        Command::Diff { common } => execute(common, Mode::Diff),
+        Command::Check {
+            common,
+            format,
+            unused_suppressions,
+        } => execute(
+            common,
+            Mode::Check {
+                format,
+                unused: unused_suppressions,
+            },
+            None,
+        ),
+        Command::Diff {
+            common,
+            output_dir,
+            split_by,
+        } => execute(
+            common,
+            Mode::Diff,
+            output_dir.map(|dir| (dir, split_by.unwrap_or(SplitBy::Package))),
+        ),
         Command::Apply {
             common,
             allow_dirty,
-        } => execute(common, Mode::Apply { allow_dirty }),
+            interactive,
+        } => execute(
+            common,
+            Mode::Apply {
+                allow_dirty,
+                interactive,
+            },
+            None,
+        ),
     }
 }
 
-fn selected_rules(common: &Common) -> Result<Vec<&'static Rule>> {
-    let lookup = |names: &[String]| -> Result<Vec<&'static Rule>> {
-        names
-            .iter()
-            .map(|n| {
-                registry::find(n).ok_or_else(|| {
-                    anyhow::anyhow!("no transform named `{n}`; `corral rules` lists them")
-                })
-            })
-            .collect()
+fn rules_named(names: &Option<Vec<String>>) -> Result<Option<Vec<&'static Rule>>> {
+    let Some(names) = names else {
+        return Ok(None);
     };
-    let select = lookup(&common.select)?;
-    let ignore = lookup(&common.ignore)?;
-    Ok(RULES
+    names
         .iter()
-        .copied()
-        .filter(|r| select.is_empty() || select.iter().any(|s| std::ptr::eq(*s, *r)))
-        .filter(|r| !ignore.iter().any(|s| std::ptr::eq(*s, *r)))
-        .collect())
+        .map(|n| {
+            registry::find(n).ok_or_else(|| {
+                anyhow::anyhow!("no transform named `{n}`; `corral rules` lists them")
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
-fn execute(common: Common, mode: Mode) -> Result<ExitCode> {
-    let rules = selected_rules(&common)?;
-    let settings = Settings {
-        max_concurrency: common.max_concurrency,
-        timeout: common.timeout.unwrap_or(Settings::default().timeout),
-        timeout_chosen: common.timeout.is_some(),
-        ..Settings::default()
-    };
+fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> Result<ExitCode> {
+    let started = Instant::now();
     if let Some(t) = common.timeout {
         if !(t.is_finite() && t > 0.0) {
             bail!("--timeout must be a positive number of seconds, not {t}");
         }
     }
-    let resolver = SettingsResolver::new(settings, common.target_version);
-    let fix = !matches!(mode, Mode::Check(_));
+    let resolver = Resolver::new(Overrides {
+        select: rules_named(&common.select)?,
+        ignore: rules_named(&common.ignore)?,
+        max_concurrency: common.max_concurrency,
+        timeout: common.timeout,
+        target: common.target_version,
+    });
+    let fix = !matches!(mode, Mode::Check { .. });
 
-    let uses_stdin = common.paths.iter().any(|p| p.as_os_str() == "-");
-    if uses_stdin {
+    if common.paths.iter().any(|p| p.as_os_str() == "-") {
         if common.paths.len() != 1 {
             bail!("`-` (stdin) cannot be combined with other paths");
         }
@@ -192,26 +276,137 @@ fn execute(common: Common, mode: Mode) -> Result<ExitCode> {
             .unwrap_or_else(|| PathBuf::from("-"));
         let mut bytes = Vec::new();
         io::stdin().read_to_end(&mut bytes)?;
-        let result = files::process_bytes(&name, bytes, &rules, &resolver, fix);
-        return report(mode, &[result], Vec::new(), true);
+        let fixing = if fix { Fixing::All } else { Fixing::No };
+        let result = files::process_bytes(&name, bytes, &resolver, fixing);
+        return finish(
+            mode,
+            &[result],
+            Vec::new(),
+            true,
+            &common,
+            started,
+            split_to,
+        );
     }
 
-    let (paths, errors) = files::discover(&common.paths);
-    let results = files::process_all(&paths, &rules, &resolver, fix);
-    report(mode, &results, errors, false)
+    let exclude = if common.exclude.is_empty() {
+        None
+    } else {
+        Some(crate::config::glob_set(&common.exclude, "--exclude")?)
+    };
+    let (mut paths, errors) = files::discover(&common.paths, exclude.as_ref());
+    if let Some(shard) = common.shard {
+        paths.retain(|p| shard.contains(p));
+    }
+    let results = match mode {
+        Mode::Apply {
+            interactive: true, ..
+        } => interactive_pass(&paths, &resolver)?,
+        _ => {
+            let bar = progress_bar(paths.len() as u64, common.quiet);
+            let results = files::process_all(&paths, &resolver, fix, &|| bar.inc(1));
+            bar.finish_and_clear();
+            results
+        }
+    };
+    finish(mode, &results, errors, false, &common, started, split_to)
 }
 
-fn report(
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+/// `apply --interactive`: files one after the other, each fix shown as a diff and approved.
+fn interactive_pass(paths: &[PathBuf], resolver: &Resolver) -> Result<Vec<FileResult>> {
+    let stdin = io::stdin();
+    let mut answers = stdin.lock();
+    let mut results = Vec::new();
+    let mut quit = false;
+    let mut all = false;
+    for path in paths {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut ask = |proposal: &Proposal| -> Approval {
+            if quit {
+                return Approval::No;
+            }
+            if all {
+                return Approval::Yes;
+            }
+            let source = crate::source::SourceText::decode(proposal.before.as_bytes())
+                .expect("the engine's text is UTF-8");
+            let mut err = io::stderr().lock();
+            let _ = write!(
+                err,
+                "{}",
+                crate::diff::unified_diff(path, &source, &proposal.after)
+            );
+            let _ = writeln!(
+                err,
+                "{} {}: {}",
+                proposal.rule.code, proposal.rule.id, proposal.message
+            );
+            for change in proposal.changes {
+                let _ = writeln!(err, "    behaviour change: {change}");
+            }
+            loop {
+                let _ = write!(err, "Apply this rewrite [y,n,a,q]? ");
+                let _ = err.flush();
+                let mut line = String::new();
+                if answers.read_line(&mut line).unwrap_or(0) == 0 {
+                    quit = true;
+                    return Approval::Quit;
+                }
+                match line.trim() {
+                    "y" => return Approval::Yes,
+                    "n" => return Approval::No,
+                    "a" => {
+                        all = true;
+                        return Approval::All;
+                    }
+                    "q" => {
+                        quit = true;
+                        return Approval::Quit;
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            err,
+                            "y - apply this rewrite\nn - skip it\na - apply it and all later ones\nq - stop; skip it and all later ones"
+                        );
+                    }
+                }
+            }
+        };
+        results.push(files::process_bytes(
+            path,
+            bytes,
+            resolver,
+            Fixing::Approve(&mut ask),
+        ));
+    }
+    Ok(results)
+}
+
+fn finish(
     mode: Mode,
     results: &[FileResult],
     mut errors: Vec<String>,
     stdin: bool,
+    common: &Common,
+    started: Instant,
+    split_to: Option<(PathBuf, SplitBy)>,
 ) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
-    let mut skipped = Vec::new();
     for result in results {
         match &result.status {
-            Status::Skipped(why) => skipped.push(format!("{}: {why}", result.path.display())),
             Status::Failed(why) => errors.push(format!("{}: {why}", result.path.display())),
             Status::Processed { outcome, .. } => errors.extend(
                 outcome
@@ -219,55 +414,59 @@ fn report(
                     .iter()
                     .map(|p| format!("{}: {p}", result.path.display())),
             ),
+            _ => {}
         }
     }
-    let findings: Vec<(&Path, &Reported)> = results
-        .iter()
-        .filter_map(|r| match &r.status {
-            Status::Processed { outcome, .. } => Some((r.path.as_path(), outcome)),
-            _ => None,
-        })
-        .flat_map(|(path, outcome)| outcome.findings.iter().map(move |f| (path, f)))
-        .collect();
+    let findings = report::findings(results);
+    let mut summary = Summary::new(results);
 
     let mut code = match mode {
-        Mode::Check(format) => {
-            print_findings(&mut out, format, &findings)?;
+        Mode::Check { format, unused } => {
+            let unused = if unused {
+                report::unused_suppressions(results)
+            } else {
+                Vec::new()
+            };
+            report::print(&mut out, format, &findings, &unused)?;
             out.flush()?;
-            let fixable = findings.iter().filter(|(_, f)| f.fix.is_some()).count();
-            if format == Format::Text && !findings.is_empty() {
-                eprintln!(
-                    "corral: {} finding{} ({fixable} fixable with `corral apply`)",
-                    findings.len(),
-                    plural(findings.len())
-                );
-            }
-            u8::from(!findings.is_empty())
+            u8::from(!findings.is_empty() || !unused.is_empty())
         }
         Mode::Diff => {
-            let mut changed = 0;
-            for result in results {
-                if let Status::Processed {
-                    source, outcome, ..
-                } = &result.status
-                {
-                    if let Some(fixed) = &outcome.fixed {
-                        changed += 1;
-                        let diff = crate::diff::unified_diff(&result.path, source, fixed);
-                        out.write_all(diff.as_bytes())?;
+            let changed: Vec<&FileResult> = results
+                .iter()
+                .filter(|r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_some()))
+                .collect();
+            match &split_to {
+                Some((dir, by)) => {
+                    let written = split::write_patches(&changed, dir, *by)?;
+                    if !common.quiet {
+                        eprintln!(
+                            "corral: wrote {} patch{} to {}",
+                            written.len(),
+                            if written.len() == 1 { "" } else { "es" },
+                            dir.display()
+                        );
                     }
-                    explain(&result.path, &outcome.findings);
+                }
+                None => {
+                    for result in &changed {
+                        if let Status::Processed {
+                            source, outcome, ..
+                        } = &result.status
+                        {
+                            let fixed = outcome.fixed.as_deref().expect("filtered");
+                            out.write_all(
+                                crate::diff::unified_diff(&result.path, source, fixed).as_bytes(),
+                            )?;
+                        }
+                    }
                 }
             }
-            let unfixable = findings.iter().filter(|(_, f)| f.fix.is_none()).count();
-            eprintln!(
-                "corral: {changed} file{} would change; {unfixable} finding{} can only be reported",
-                plural(changed),
-                plural(unfixable)
-            );
-            u8::from(changed > 0)
+            out.flush()?;
+            report::explain(results);
+            u8::from(!changed.is_empty())
         }
-        Mode::Apply { allow_dirty } => {
+        Mode::Apply { allow_dirty, .. } => {
             if stdin {
                 // Like `ruff check --fix -`: the fixed text goes to stdout.
                 if let Some(Status::Processed {
@@ -277,18 +476,26 @@ fn report(
                     let text = outcome.fixed.as_deref().unwrap_or(&source.text);
                     out.write_all(&source.encode(text)?)?;
                 }
+                out.flush()?;
                 0
             } else {
-                apply(results, allow_dirty, &mut errors, &skipped)?
+                let written = apply(results, allow_dirty, &mut errors)?;
+                summary.write_failures = written.failures;
+                report::explain(results);
+                u8::from(written.unfixed > 0)
             }
         }
     };
-    out.flush()?;
-    for skip in &skipped {
-        eprintln!("corral: skipped {skip}");
+    for result in results {
+        if let Status::Skipped(skip) = &result.status {
+            eprintln!("corral: skipped {}: {}", result.path.display(), skip.reason);
+        }
     }
     for error in &errors {
         eprintln!("corral: error: {error}");
+    }
+    if !common.quiet && !stdin {
+        summary.print(matches!(mode, Mode::Apply { .. }), started.elapsed());
     }
     if !errors.is_empty() {
         code = 2;
@@ -296,98 +503,20 @@ fn report(
     Ok(ExitCode::from(code))
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+struct Written {
+    unfixed: usize,
+    failures: usize,
 }
 
-fn print_findings(
-    out: &mut impl Write,
-    format: Format,
-    findings: &[(&Path, &Reported)],
-) -> Result<()> {
-    match format {
-        Format::Text => {
-            for (path, f) in findings {
-                let marker = if f.fix.is_some() { " [*]" } else { "" };
-                writeln!(
-                    out,
-                    "{}:{}:{}: {} {}{marker} {}",
-                    path.display(),
-                    f.line,
-                    f.column,
-                    f.code,
-                    f.rule,
-                    f.message
-                )?;
-            }
-        }
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Entry<'a> {
-                path: String,
-                #[serde(flatten)]
-                finding: &'a Reported,
-            }
-            let entries: Vec<Entry> = findings
-                .iter()
-                .map(|(path, finding)| Entry {
-                    path: path.display().to_string(),
-                    finding,
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &entries)?;
-            writeln!(out)?;
-        }
-    }
-    Ok(())
-}
-
-/// Says on stderr what each finding is and what each fix changes, so that stdout stays a clean
-/// patch and no code is left alone without a reason.
-fn explain(path: &Path, findings: &[Reported]) {
-    let mut stderr = io::stderr().lock();
-    let mut said: Vec<&[String]> = Vec::new();
-    for f in findings {
-        let _ = writeln!(
-            stderr,
-            "{}:{}:{}: {} {}{} {}",
-            path.display(),
-            f.line,
-            f.column,
-            f.code,
-            f.rule,
-            if f.fix.is_some() { " [*]" } else { "" },
-            f.message
-        );
-        if let Some(fix) = &f.fix {
-            if !said.contains(&fix.changes.as_slice()) {
-                for change in &fix.changes {
-                    let _ = writeln!(stderr, "    behaviour change: {change}");
-                }
-                said.push(&fix.changes);
-            }
-        }
-    }
-}
-
-fn apply(
-    results: &[FileResult],
-    allow_dirty: bool,
-    errors: &mut Vec<String>,
-    skipped: &[String],
-) -> Result<u8> {
-    let to_write: Vec<&FileResult> = results
+fn apply(results: &[FileResult], allow_dirty: bool, errors: &mut Vec<String>) -> Result<Written> {
+    let to_write: Vec<PathBuf> = results
         .iter()
         .filter(
             |r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_some()),
         )
+        .map(|r| r.path.clone())
         .collect();
-    let paths: Vec<PathBuf> = to_write.iter().map(|r| r.path.clone()).collect();
-    let guard = crate::git::guard(&paths);
+    let guard = crate::git::guard(&to_write);
     if !allow_dirty && !guard.dirty.is_empty() {
         let list: Vec<String> = guard
             .dirty
@@ -405,12 +534,15 @@ fn apply(
             "corral: note: {} file{} outside a git work tree; nothing guards them against an \
              unwanted rewrite",
             guard.unguarded.len(),
-            plural(guard.unguarded.len())
+            if guard.unguarded.len() == 1 {
+                " is"
+            } else {
+                "s are"
+            }
         );
     }
-    let mut changed = 0;
     let mut unfixed = 0;
-    let mut failed_writes = Vec::new();
+    let mut failures = 0;
     for result in results {
         let Status::Processed {
             source,
@@ -421,7 +553,6 @@ fn apply(
             continue;
         };
         unfixed += outcome.findings.iter().filter(|f| f.fix.is_none()).count();
-        explain(&result.path, &outcome.findings);
         let Some(fixed) = &outcome.fixed else {
             continue;
         };
@@ -429,31 +560,32 @@ fn apply(
             .encode(fixed)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| crate::write::replace_if_unchanged(&result.path, original, &bytes));
-        match written {
-            Ok(()) => changed += 1,
-            Err(err) => {
-                failed_writes.push(format!("{}: not written: {err:#}", result.path.display()))
-            }
+        if let Err(err) = written {
+            failures += 1;
+            errors.push(format!("{}: not written: {err:#}", result.path.display()));
         }
     }
-    let unchanged = results
-        .iter()
-        .filter(
-            |r| matches!(&r.status, Status::Processed { outcome, .. } if outcome.fixed.is_none()),
-        )
-        .count();
-    let not_written = failed_writes.len();
-    errors.extend(failed_writes);
-    eprintln!(
-        "corral: {changed} file{} changed, {unchanged} unchanged, {} skipped",
-        plural(changed),
-        skipped.len() + not_written
-    );
-    if unfixed > 0 {
-        eprintln!(
-            "corral: {unfixed} finding{} can only be reported; `corral check` lists them",
-            plural(unfixed)
-        );
+    Ok(Written { unfixed, failures })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_files() {
+        let paths: Vec<PathBuf> = (0..200)
+            .map(|i| PathBuf::from(format!("pkg{i}/mod.py")))
+            .collect();
+        let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for path in &paths {
+            assert_eq!(shards.iter().filter(|s| s.contains(path)).count(), 1);
+        }
+        assert!(shards
+            .iter()
+            .all(|s| paths.iter().filter(|p| s.contains(p)).count() > 40));
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
     }
-    Ok(u8::from(unfixed > 0))
 }

@@ -13,6 +13,7 @@ use crate::rule::{Context, Edit, Finding, Fix, Rule};
 use crate::semantic::Semantic;
 use crate::settings::Settings;
 use crate::source::SourceText;
+use crate::suppress;
 
 const MAX_PASSES: usize = 8;
 
@@ -52,17 +53,36 @@ pub struct Position {
     pub column: usize,
 }
 
+/// A suppression comment that silenced nothing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnusedSuppression {
+    pub line: usize,
+    pub column: usize,
+    pub comment: String,
+    /// Names in it that are not transforms.
+    pub unknown: Vec<String>,
+}
+
 /// What happened to one file's text.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// Suppression comments that silenced nothing in this run.
+    pub unused_suppressions: Vec<UnusedSuppression>,
     /// Findings on the original text, in source order.
     pub findings: Vec<Reported>,
     /// The rewritten text, when any fix was applied.
     pub fixed: Option<String>,
-    /// How many fixes were applied, over all passes.
-    pub fixes_applied: usize,
+    /// How many fixes each transform applied, over all passes.
+    pub fixes_by_rule: std::collections::BTreeMap<&'static str, usize>,
     /// Things the user must know: rolled-back passes, non-convergence.
     pub problems: Vec<String>,
+}
+
+impl Outcome {
+    /// How many fixes were applied, over all passes.
+    pub fn fixes_applied(&self) -> usize {
+        self.fixes_by_rule.values().sum()
+    }
 }
 
 /// Why a file was not processed at all.
@@ -81,15 +101,48 @@ impl std::fmt::Display for Skip {
     }
 }
 
-/// Checks `source` with `rules`; with `fix`, also applies every fix to a fixed point.
+/// Whether and how fixes are applied.
+pub enum Fixing<'a> {
+    /// Only report findings.
+    No,
+    /// Apply every fix.
+    All,
+    /// Ask about each fix, with a preview of its rewrite.
+    Approve(&'a mut dyn FnMut(&Proposal) -> Approval),
+}
+
+/// One fix offered for approval: the text before and after it alone.
+pub struct Proposal<'a> {
+    pub rule: &'static Rule,
+    pub message: &'a str,
+    pub changes: &'a [String],
+    pub before: &'a str,
+    pub after: String,
+}
+
+/// An answer to a proposal, as `git add -p` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    Yes,
+    No,
+    /// This one and every later one.
+    All,
+    /// Not this one nor any later one; keep what was approved.
+    Quit,
+}
+
+/// Checks `source` with `rules` and applies fixes as `fixing` says, to a fixed point.
 pub fn run(
     source: &SourceText,
     rules: &[&'static Rule],
     settings: &Settings,
-    fix: bool,
+    mut fixing: Fixing,
 ) -> Result<Outcome, Skip> {
     let mut outcome = Outcome::default();
     let mut text = source.text.clone();
+    // Fixes declined interactively, by transform and message, so later passes do not ask again.
+    let mut declined: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut quit = false;
     for pass in 0..MAX_PASSES {
         let tree = parse(&text).ok_or(Skip::Unparseable)?;
         if let Some(err) = first_syntax_error(&tree, &text) {
@@ -97,43 +150,98 @@ pub fn run(
             return Err(Skip::Syntax(err));
         }
         let semantic = Semantic::build(tree.root_node(), &text);
-        let ctx = Context {
-            src: &text,
-            tree: &tree,
-            semantic: &semantic,
-            settings,
-        };
-        let mut findings: Vec<Finding> = rules.iter().flat_map(|rule| (rule.check)(&ctx)).collect();
+        let mut findings: Vec<Finding> = Vec::new();
+        for rule in rules {
+            let ctx = Context {
+                src: &text,
+                tree: &tree,
+                semantic: &semantic,
+                settings: &settings.for_rule(rule.id),
+            };
+            findings.extend((rule.check)(&ctx));
+        }
+        let suppressions = suppress::collect(&tree, &text);
+        if !suppressions.is_empty() {
+            findings.retain(|f| {
+                let start = line_col(&text, f.range.start).0;
+                let end = line_col(&text, f.range.end).0;
+                !suppress::is_suppressed(&suppressions, f.rule.id, start, end)
+            });
+        }
         findings.sort_by(|a, b| {
             (a.range.start, a.range.end, a.rule.id).cmp(&(b.range.start, b.range.end, b.rule.id))
         });
         if pass == 0 {
             outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
+            outcome.unused_suppressions = unused(&suppressions, rules);
         }
-        if !fix {
-            return Ok(outcome);
+        if matches!(fixing, Fixing::No) || quit {
+            break;
         }
-        let chosen = non_overlapping(&findings);
+        findings.retain(|f| !declined.contains(&(f.rule.id, f.message.clone())));
+        let mut chosen = non_overlapping(&findings);
+        if let Fixing::Approve(ask) = &mut fixing {
+            let mut approved = Vec::new();
+            for fix in chosen {
+                let finding = findings
+                    .iter()
+                    .find(|f| f.fix.as_ref() == Some(fix))
+                    .expect("a chosen fix belongs to a finding");
+                let edits = pass_edits(&[fix], &semantic, &text, source);
+                let proposal = Proposal {
+                    rule: finding.rule,
+                    message: &finding.message,
+                    changes: &fix.changes,
+                    before: &text,
+                    after: apply_edits(&text, &edits),
+                };
+                match if quit { Approval::No } else { ask(&proposal) } {
+                    Approval::Yes => approved.push(fix),
+                    Approval::All => {
+                        approved.push(fix);
+                        fixing = Fixing::All;
+                        break;
+                    }
+                    Approval::No => {
+                        declined.insert((finding.rule.id, finding.message.clone()));
+                    }
+                    Approval::Quit => quit = true,
+                }
+            }
+            if matches!(fixing, Fixing::All) {
+                // "All": take every fix of this pass from here on, as if no question was asked.
+                let rest: Vec<&Fix> = non_overlapping(&findings)
+                    .into_iter()
+                    .filter(|f| {
+                        !findings.iter().any(|x| {
+                            x.fix.as_ref() == Some(*f)
+                                && declined.contains(&(x.rule.id, x.message.clone()))
+                        })
+                    })
+                    .collect();
+                approved = rest;
+            }
+            chosen = approved;
+        }
         if chosen.is_empty() {
             break;
         }
-        let applied = findings
+        let applied: Vec<&'static str> = findings
             .iter()
             .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
-            .count();
+            .map(|f| f.rule.id)
+            .collect();
         let edits = pass_edits(&chosen, &semantic, &text, source);
         let rewritten = apply_edits(&text, &edits);
         match parse(&rewritten).map(|t| first_syntax_error(&t, &rewritten)) {
             Some(None) => {
-                outcome.fixes_applied += applied;
+                for rule in applied {
+                    *outcome.fixes_by_rule.entry(rule).or_default() += 1;
+                }
                 text = rewritten;
             }
             Some(Some(err)) => {
-                let rules: BTreeSet<&str> = findings
-                    .iter()
-                    .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
-                    .map(|f| f.rule.id)
-                    .collect();
+                let rules: BTreeSet<&str> = applied.into_iter().collect();
                 outcome.problems.push(format!(
                     "fixes by {} were rolled back: their output would have a {err}",
                     rules.into_iter().collect::<Vec<_>>().join(", ")
@@ -152,6 +260,23 @@ pub fn run(
         outcome.fixed = Some(text);
     }
     Ok(outcome)
+}
+
+/// Suppressions that silenced nothing, judged only against the transforms that ran.
+fn unused(
+    suppressions: &[suppress::Suppression],
+    rules: &[&'static Rule],
+) -> Vec<UnusedSuppression> {
+    suppressions
+        .iter()
+        .filter(|s| !s.unknown.is_empty() || (!s.used() && s.named_rules_ran(rules)))
+        .map(|s| UnusedSuppression {
+            line: s.line,
+            column: s.column,
+            comment: s.text.clone(),
+            unknown: s.unknown.clone(),
+        })
+        .collect()
 }
 
 /// The fixes to apply in one pass: left to right, skipping any that touches one already taken.

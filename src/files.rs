@@ -1,23 +1,37 @@
-//! Finding the files to process, resolving each one's settings, and running the engine on them in
-//! parallel with results in a stable order.
+//! Finding the files to process, resolving each one's configuration, and running the engine on
+//! them in parallel with results in a stable order.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, LazyLock, Mutex};
 
+use aho_corasick::AhoCorasick;
+use globset::GlobSet;
 use rayon::prelude::*;
 
-use crate::engine::{self, Outcome};
+use crate::config::{self, PackageConfig};
+use crate::engine::{self, Fixing, Outcome};
+use crate::registry::RULES;
 use crate::rule::Rule;
-use crate::settings::{nearest_pyproject, target_from_pyproject, PyVersion, Settings};
+use crate::settings::{PyVersion, RuleSettings, Settings};
 use crate::source::SourceText;
 
-/// The Python files under `paths`, sorted, honouring `.gitignore`, `.ignore` and hidden files in
-/// directories. A file named explicitly is always taken. Paths that do not exist are returned
-/// as errors, and the rest still runs.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+/// Directories that hold other people's code or build output, never walked into.
+const SKIPPED_DIRS: &[&str] = &[
+    "site-packages",
+    "node_modules",
+    "__pycache__",
+    "__pypackages__",
+];
+
+/// The Python files under `paths`, sorted. Directories are walked honouring `.gitignore`,
+/// `.ignore` and hidden files, skipping virtualenvs and `SKIPPED_DIRS`, never following a
+/// symlink, and leaving out paths that match `exclude`. A file named explicitly is always taken.
+/// Paths that do not exist are returned as errors, and the rest still runs.
+pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> (Vec<PathBuf>, Vec<String>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let excluded = |path: &Path| exclude.is_some_and(|g| config::matches_path_or_parent(g, path));
     for root in paths {
         if root.is_file() {
             files.push(clean(root));
@@ -27,13 +41,20 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
             errors.push(format!("{}: no such file or directory", root.display()));
             continue;
         }
-        for entry in ignore::WalkBuilder::new(root).follow_links(false).build() {
+        let walker = ignore::WalkBuilder::new(root)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir && entry.depth() > 0 && is_skipped_dir(entry.path()))
+            })
+            .build();
+        for entry in walker {
             match entry {
                 Ok(entry) => {
-                    let path = entry.path();
+                    let path = clean(entry.path());
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if is_file && is_python(path) {
-                        files.push(clean(path));
+                    if is_file && is_python(&path) && !excluded(&path) {
+                        files.push(path);
                     }
                 }
                 Err(err) => errors.push(err.to_string()),
@@ -43,6 +64,14 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     files.sort();
     files.dedup();
     (files, errors)
+}
+
+fn is_skipped_dir(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    SKIPPED_DIRS.contains(&name) || path.join("pyvenv.cfg").is_file()
 }
 
 fn is_python(path: &Path) -> bool {
@@ -65,47 +94,166 @@ fn clean(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
-/// Settings for each file: the command line's, with the target version from the nearest
-/// `pyproject.toml` unless `--target-version` was given.
-pub struct SettingsResolver {
-    base: Settings,
-    target_flag: Option<PyVersion>,
-    targets: Mutex<HashMap<PathBuf, Result<Option<PyVersion>, String>>>,
+/// What the command line says; each set field overrides configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Option<Vec<&'static Rule>>,
+    pub ignore: Option<Vec<&'static Rule>>,
+    pub max_concurrency: Option<u32>,
+    pub timeout: Option<f64>,
+    pub target: Option<PyVersion>,
 }
 
-impl SettingsResolver {
-    pub fn new(base: Settings, target_flag: Option<PyVersion>) -> SettingsResolver {
-        SettingsResolver {
-            base,
-            target_flag,
-            targets: Mutex::new(HashMap::new()),
+/// How one file is to be processed.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub settings: Settings,
+    pub rules: Vec<&'static Rule>,
+    /// Excluded by its package's configuration.
+    pub excluded: bool,
+    /// The directory of the configuration file that governs it.
+    pub package: Option<PathBuf>,
+}
+
+/// Resolves each file's configuration once per directory.
+pub struct Resolver {
+    overrides: Overrides,
+    packages: Mutex<HashMap<PathBuf, Result<Arc<PackageConfig>, String>>>,
+}
+
+impl Resolver {
+    pub fn new(overrides: Overrides) -> Resolver {
+        Resolver {
+            overrides,
+            packages: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn for_file(&self, path: &Path) -> Result<Settings, String> {
-        let mut settings = self.base.clone();
-        if let Some(target) = self.target_flag {
-            settings.target = target;
-            return Ok(settings);
+    fn package(&self, dir: &Path) -> Result<Arc<PackageConfig>, String> {
+        if let Some(found) = self.packages.lock().expect("not poisoned").get(dir) {
+            return found.clone();
         }
-        let dir = std::path::absolute(path)
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
-        let Some(pyproject) = nearest_pyproject(&dir) else {
-            return Ok(settings);
-        };
-        let mut cache = self
-            .targets
+        let loaded = config::load_for_dir(dir)
+            .map(Arc::new)
+            .map_err(|e| format!("{e:#}"));
+        self.packages
             .lock()
-            .expect("no panic while holding the lock");
-        let target = cache
-            .entry(pyproject.clone())
-            .or_insert_with(|| target_from_pyproject(&pyproject).map_err(|e| format!("{e:#}")))
-            .clone()?;
-        settings.target = target.unwrap_or(settings.target);
-        Ok(settings)
+            .expect("not poisoned")
+            .insert(dir.to_path_buf(), loaded.clone());
+        loaded
     }
+
+    pub fn plan(&self, path: &Path) -> Result<Plan, String> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = absolute.parent().unwrap_or(Path::new("/"));
+        let package = self.package(dir)?;
+        let cfg = &package.config;
+        let o = &self.overrides;
+
+        let mut settings = Settings::default();
+        settings.target = o
+            .target
+            .or(cfg.target_version)
+            .or(package.requires_python)
+            .unwrap_or(PyVersion::DEFAULT);
+        settings.max_concurrency = o
+            .max_concurrency
+            .or(cfg.max_concurrency)
+            .unwrap_or(settings.max_concurrency);
+        if let Some(timeout) = o.timeout.or(cfg.timeout) {
+            settings.timeout = timeout;
+            settings.timeout_chosen = true;
+        }
+        for (rule, own) in &cfg.per_transform {
+            settings.per_rule.insert(
+                rule,
+                RuleSettings {
+                    // A command-line value wins over a transform's own table too.
+                    max_concurrency: own.max_concurrency.filter(|_| o.max_concurrency.is_none()),
+                    timeout: own.timeout.filter(|_| o.timeout.is_none()),
+                },
+            );
+        }
+
+        let by_name = |names: &Option<Vec<String>>| -> Option<Vec<&'static Rule>> {
+            names
+                .as_ref()
+                .map(|n| n.iter().filter_map(|n| crate::registry::find(n)).collect())
+        };
+        let select = o.select.clone().or_else(|| by_name(&cfg.select));
+        let ignore = o
+            .ignore
+            .clone()
+            .or_else(|| by_name(&cfg.ignore))
+            .unwrap_or_default();
+        let rules = RULES
+            .iter()
+            .copied()
+            .filter(|r| {
+                select
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|x| std::ptr::eq(*x, *r)))
+            })
+            .filter(|r| !ignore.iter().any(|x| std::ptr::eq(*x, *r)))
+            .collect();
+        Ok(Plan {
+            settings,
+            rules,
+            excluded: package.excludes(path),
+            package: package.root.clone(),
+        })
+    }
+}
+
+/// Words a file must contain for a transform to have anything to find in it: one automaton over
+/// every transform's trigger words, so most files are never parsed.
+static TRIGGERS: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let mut words = Vec::new();
+    let mut owner = Vec::new();
+    for (index, rule) in RULES.iter().enumerate() {
+        for word in rule.triggers {
+            words.push(*word);
+            owner.push(index);
+        }
+    }
+    let automaton = AhoCorasick::new(&words).expect("trigger words build an automaton");
+    (automaton, owner)
+});
+
+/// The transforms among `rules` whose trigger words occur in `bytes`.
+pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
+    let (automaton, owner) = &*TRIGGERS;
+    let mut present = vec![false; RULES.len()];
+    let mut remaining = rules.len();
+    for m in automaton.find_overlapping_iter(bytes) {
+        let index = owner[m.pattern().as_usize()];
+        if !present[index] {
+            present[index] = true;
+            if rules.iter().any(|r| std::ptr::eq(*r, RULES[index])) {
+                remaining -= 1;
+                if remaining == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    rules
+        .iter()
+        .copied()
+        .filter(|r| {
+            RULES
+                .iter()
+                .position(|x| std::ptr::eq(*x, *r))
+                .is_some_and(|i| present[i])
+        })
+        .collect()
+}
+
+/// A generated file says so near its top; corral leaves those to their generator.
+fn is_generated(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let finder = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    finder(b"@generated") || finder(b"DO NOT EDIT")
 }
 
 /// What became of one file.
@@ -116,15 +264,26 @@ pub enum Status {
         original: Vec<u8>,
         outcome: Outcome,
     },
-    /// Not processed, and never modified: it did not decode or parse.
-    Skipped(String),
+    /// Contains none of the selected transforms' trigger words: not parsed.
+    NoCandidates,
+    /// Not processed, and never modified: it did not decode or parse, or is generated.
+    Skipped(Skip),
     /// An error the user must fix: unreadable file, bad configuration.
     Failed(String),
+}
+
+/// Why a file was skipped: a short kind for the summary and the full reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub kind: &'static str,
+    pub reason: String,
 }
 
 #[derive(Debug)]
 pub struct FileResult {
     pub path: PathBuf,
+    /// The directory of the configuration that governs it.
+    pub package: Option<PathBuf>,
     pub status: Status,
 }
 
@@ -132,45 +291,105 @@ pub struct FileResult {
 pub fn process_bytes(
     path: &Path,
     bytes: Vec<u8>,
-    rules: &[&'static Rule],
-    settings: &SettingsResolver,
-    fix: bool,
+    resolver: &Resolver,
+    fixing: Fixing,
 ) -> FileResult {
-    let status = match settings.for_file(path) {
-        Err(err) => Status::Failed(err),
-        Ok(settings) => match SourceText::decode(&bytes) {
-            Err(err) => Status::Skipped(err.to_string()),
-            Ok(source) => match engine::run(&source, rules, &settings, fix) {
-                Err(skip) => Status::Skipped(skip.to_string()),
-                Ok(outcome) => Status::Processed {
-                    source,
-                    original: bytes,
-                    outcome,
-                },
-            },
-        },
+    let (package, status) = match resolver.plan(path) {
+        Err(err) => (None, Status::Failed(err)),
+        Ok(plan) => (plan.package.clone(), process_planned(bytes, &plan, fixing)),
     };
     FileResult {
         path: path.to_path_buf(),
+        package,
         status,
     }
 }
 
+fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
+    if plan.excluded {
+        return Status::Skipped(Skip {
+            kind: "excluded",
+            reason: "excluded by configuration".to_string(),
+        });
+    }
+    let rules = candidates(&bytes, &plan.rules);
+    if rules.is_empty() {
+        return Status::NoCandidates;
+    }
+    if is_generated(&bytes) {
+        return Status::Skipped(Skip {
+            kind: "generated",
+            reason: "generated file (@generated or DO NOT EDIT marker)".to_string(),
+        });
+    }
+    let source = match SourceText::decode(&bytes) {
+        Ok(source) => source,
+        Err(err) => {
+            return Status::Skipped(Skip {
+                kind: "encoding",
+                reason: err.to_string(),
+            })
+        }
+    };
+    match engine::run(&source, &rules, &plan.settings, fixing) {
+        Err(skip) => Status::Skipped(Skip {
+            kind: "syntax error",
+            reason: skip.to_string(),
+        }),
+        Ok(outcome) => Status::Processed {
+            source,
+            original: bytes,
+            outcome,
+        },
+    }
+}
+
 /// Reads and processes every file in parallel; the results keep the order of `files`.
+/// `progress` is called once per file, from any thread.
 pub fn process_all(
     files: &[PathBuf],
-    rules: &[&'static Rule],
-    settings: &SettingsResolver,
+    resolver: &Resolver,
     fix: bool,
+    progress: &(dyn Fn() + Sync),
 ) -> Vec<FileResult> {
     files
         .par_iter()
-        .map(|path| match std::fs::read(path) {
-            Ok(bytes) => process_bytes(path, bytes, rules, settings, fix),
-            Err(err) => FileResult {
-                path: path.clone(),
-                status: Status::Failed(format!("cannot read: {err}")),
-            },
+        .map(|path| {
+            let fixing = if fix { Fixing::All } else { Fixing::No };
+            let result = match std::fs::read(path) {
+                Ok(bytes) => process_bytes(path, bytes, resolver, fixing),
+                Err(err) => FileResult {
+                    path: path.clone(),
+                    package: None,
+                    status: Status::Failed(format!("cannot read: {err}")),
+                },
+            };
+            progress();
+            result
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_keeps_only_transforms_whose_words_occur() {
+        let all: Vec<&'static Rule> = RULES.to_vec();
+        let none = candidates(b"def f():\n    return 1\n", &all);
+        assert!(none.is_empty());
+        let some = candidates(b"import asyncio\nawait asyncio.gather(*xs)\n", &all);
+        assert_eq!(
+            some.iter().map(|r| r.id).collect::<Vec<_>>(),
+            ["unbounded-gather"]
+        );
+    }
+
+    #[test]
+    fn generated_markers() {
+        assert!(is_generated(b"# @generated by protoc\nx = 1\n"));
+        assert!(is_generated(b"# Code generated. DO NOT EDIT.\n"));
+        assert!(!is_generated(b"x = 1\n"));
+    }
 }

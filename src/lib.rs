@@ -5,6 +5,7 @@
 //! `files`, `write`, `git`) is the only part that knows about paths, threads and output formats.
 
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod engine;
 pub mod files;
@@ -12,8 +13,11 @@ pub mod git;
 pub mod imports;
 pub mod parse;
 pub mod registry;
+pub mod report;
 pub mod rule;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod split;
+pub mod suppress;
 pub mod write;

@@ -19,6 +19,9 @@ pub struct Rule {
     /// The documentation `corral explain` prints (What it does / Why is this bad / Example /
     /// Use instead / Fix safety).
     pub doc: &'static str,
+    /// Words a file must contain for this transform to find anything in it. The file walker
+    /// skips parsing files that contain none of the selected transforms' words.
+    pub triggers: &'static [&'static str],
     pub check: fn(&Context) -> Vec<Finding>,
 }
 

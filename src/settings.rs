@@ -1,6 +1,6 @@
 //! Per-file settings: limits, timeouts and the target Python version (catalog §S5).
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use anyhow::{Context as _, Result};
@@ -45,9 +45,18 @@ impl FromStr for PyVersion {
 pub struct Settings {
     pub max_concurrency: u32,
     pub timeout: f64,
-    /// Whether the timeout was chosen by the user rather than left at the default.
+    /// Whether the timeout was chosen by the user (flag or config) rather than the default.
     pub timeout_chosen: bool,
     pub target: PyVersion,
+    /// Settings one transform uses instead of the above, by transform name.
+    pub per_rule: BTreeMap<&'static str, RuleSettings>,
+}
+
+/// A transform's own `max-concurrency` and `timeout`, from its config table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleSettings {
+    pub max_concurrency: Option<u32>,
+    pub timeout: Option<f64>,
 }
 
 impl Default for Settings {
@@ -57,35 +66,29 @@ impl Default for Settings {
             timeout: 10.0,
             timeout_chosen: false,
             target: PyVersion::DEFAULT,
+            per_rule: BTreeMap::new(),
         }
     }
 }
 
-/// The nearest `pyproject.toml` at or above `dir`.
-pub fn nearest_pyproject(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join("pyproject.toml"))
-        .find(|p| p.is_file())
-}
-
-/// The lowest Python a `pyproject.toml` supports, from `[project] requires-python`.
-pub fn target_from_pyproject(path: &Path) -> Result<Option<PyVersion>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let doc: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let Some(spec) = doc.get("project").and_then(|p| p.get("requires-python")) else {
-        return Ok(None);
-    };
-    let spec = spec.as_str().with_context(|| {
-        format!(
-            "{}: `project.requires-python` must be a string",
-            path.display()
-        )
-    })?;
-    lowest_supported(spec)
-        .map(Some)
-        .with_context(|| format!("{}: cannot read requires-python `{spec}`", path.display()))
+impl Settings {
+    /// The settings `rule` sees: its own table's values over the package's.
+    pub fn for_rule(&self, rule: &str) -> std::borrow::Cow<'_, Settings> {
+        let Some(own) = self.per_rule.get(rule) else {
+            return std::borrow::Cow::Borrowed(self);
+        };
+        let mut settings = self.clone();
+        {
+            if let Some(limit) = own.max_concurrency {
+                settings.max_concurrency = limit;
+            }
+            if let Some(timeout) = own.timeout {
+                settings.timeout = timeout;
+                settings.timeout_chosen = true;
+            }
+        }
+        std::borrow::Cow::Owned(settings)
+    }
 }
 
 /// The lowest 3.x minor version satisfying a PEP 440 specifier set such as `>=3.9,<4` or `~=3.10`.

@@ -59,7 +59,7 @@ fn case_settings(text: &str) -> Settings {
 
 fn run(source: &SourceText, rule: &str, settings: &Settings) -> Outcome {
     let rules = [registry::find(rule).unwrap()];
-    engine::run(source, &rules, settings, true).expect("case parses")
+    engine::run(source, &rules, settings, engine::Fixing::All).expect("case parses")
 }
 
 fn python_compiles(text: &str, name: &str) -> Result<(), String> {
@@ -96,7 +96,7 @@ fn render(path: &Path, outcome: &Outcome, source: &SourceText) -> String {
             f.line, f.column, f.code, f.rule, f.message
         ));
     }
-    text.push_str(&format!("fixes applied: {}\n", outcome.fixes_applied));
+    text.push_str(&format!("fixes applied: {}\n", outcome.fixes_applied()));
     if let Some(fixed) = &outcome.fixed {
         let name = Path::new(path.file_name().unwrap());
         text.push_str("diff:\n");
@@ -122,6 +122,13 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
         );
 
         let fixable = outcome.findings.iter().filter(|f| f.fix.is_some()).count();
+        if !outcome.findings.is_empty() {
+            let rule = registry::find(&rule).unwrap();
+            assert!(
+                !corral::files::candidates(&bytes, &[rule]).is_empty(),
+                "{case}: the trigger-word prefilter would hide these findings"
+            );
+        }
         if case.starts_with("positive_") || case.starts_with("edge_") {
             assert!(
                 outcome.fixed.is_some() && fixable > 0,

@@ -16,6 +16,15 @@ pub static RULE: Rule = Rule {
     code: "CONC402",
     summary: "await of a network call or network fan-out with no enclosing deadline",
     doc: include_str!("doc.md"),
+    triggers: &[
+        "open_connection",
+        "open_unix_connection",
+        "AsyncClient",
+        "ClientSession",
+        "StreamReader",
+        "StreamWriter",
+        "aiohttp",
+    ],
     check,
 };
 

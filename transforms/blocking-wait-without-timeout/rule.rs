@@ -15,6 +15,18 @@ pub static RULE: Rule = Rule {
     code: "CONC403",
     summary: "future, queue, thread or subprocess wait with no timeout",
     doc: include_str!("doc.md"),
+    triggers: &[
+        "subprocess",
+        ".submit(",
+        "as_completed",
+        "Queue",
+        "apply_async",
+        "map_async",
+        "starmap_async",
+        "threading",
+        "multiprocessing",
+        "concurrent.futures",
+    ],
     check,
 };
 

@@ -14,6 +14,18 @@ pub static RULE: Rule = Rule {
     code: "CONC401",
     summary: "network call with no timeout, or with its timeout disabled",
     doc: include_str!("doc.md"),
+    triggers: &[
+        "requests",
+        "urlopen",
+        "http.client",
+        "HTTPConnection",
+        "HTTPSConnection",
+        "create_connection",
+        "smtplib",
+        "ftplib",
+        "httpx",
+        "aiohttp",
+    ],
     check,
 };
 

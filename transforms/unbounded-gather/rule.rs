@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     code: "CONC101",
     summary: "asyncio.gather over a data-dependent number of awaitables, with no bound",
     doc: include_str!("doc.md"),
+    triggers: &["gather"],
     check,
 };
 

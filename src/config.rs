@@ -1,0 +1,333 @@
+//! Per-package configuration: the nearest `corral.toml` or `pyproject.toml` governs each file.
+//!
+//! In a directory with both, `corral.toml` takes precedence for corral's keys, and the target
+//! version still falls back to the project's `requires-python`. Keys are those of
+//! `[tool.corral]` (top level in `corral.toml`): `select`, `ignore`, `max-concurrency`, `timeout`,
+//! `target-version`, `exclude`, and one table per transform (`[tool.corral.unbounded-gather]`)
+//! with `max-concurrency` and `timeout`. Command-line flags override all of them. A malformed
+//! file is an error naming the file and the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::registry;
+use crate::settings::{lowest_supported, PyVersion};
+
+/// What one configuration file says. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileConfig {
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub max_concurrency: Option<u32>,
+    pub timeout: Option<f64>,
+    pub target_version: Option<PyVersion>,
+    pub exclude: Vec<String>,
+    /// Settings for one transform, by its name.
+    pub per_transform: BTreeMap<&'static str, TransformConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransformConfig {
+    pub max_concurrency: Option<u32>,
+    pub timeout: Option<f64>,
+}
+
+/// The configuration that governs a package: its root directory and what its files say.
+#[derive(Debug, Clone, Default)]
+pub struct PackageConfig {
+    /// The directory holding the governing file; `None` when no file governs.
+    pub root: Option<PathBuf>,
+    /// The file the settings came from, for messages.
+    pub source: Option<PathBuf>,
+    pub config: FileConfig,
+    /// `requires-python` of the package's `pyproject.toml`.
+    pub requires_python: Option<PyVersion>,
+    pub exclude: Option<GlobSet>,
+}
+
+impl PackageConfig {
+    /// Whether `path` (a file of this package) matches one of the package's `exclude` globs,
+    /// relative to the package root.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let (Some(root), Some(globs)) = (&self.root, &self.exclude) else {
+            return false;
+        };
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let Ok(relative) = absolute.strip_prefix(root) else {
+            return false;
+        };
+        matches_path_or_parent(globs, relative)
+    }
+}
+
+/// Whether a glob set matches `path` or any of its parent directories.
+pub fn matches_path_or_parent(globs: &GlobSet, path: &Path) -> bool {
+    path.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .any(|p| globs.is_match(p))
+}
+
+pub fn glob_set(patterns: &[String], origin: &str) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern)
+            .with_context(|| format!("{origin}: `exclude` has an invalid glob `{pattern}`"))?;
+        builder.add(glob);
+    }
+    Ok(builder.build()?)
+}
+
+/// Reads the configuration governing `dir`: the nearest directory at or above it holding a
+/// `corral.toml` or a `pyproject.toml`.
+pub fn load_for_dir(dir: &Path) -> Result<PackageConfig> {
+    for candidate in dir.ancestors() {
+        let corral = candidate.join("corral.toml");
+        let pyproject = candidate.join("pyproject.toml");
+        let has_corral = corral.is_file();
+        let has_pyproject = pyproject.is_file();
+        if !has_corral && !has_pyproject {
+            continue;
+        }
+        let mut package = PackageConfig {
+            root: Some(candidate.to_path_buf()),
+            ..PackageConfig::default()
+        };
+        if has_pyproject {
+            let doc = read_toml(&pyproject)?;
+            package.requires_python = requires_python(&doc, &pyproject)?;
+            if let Some(table) = doc.get("tool").and_then(|t| t.get("corral")) {
+                let table = table.as_table().ok_or_else(|| {
+                    anyhow!("{}: `tool.corral` must be a table", pyproject.display())
+                })?;
+                package.config = parse(table, &pyproject, "tool.corral.")?;
+                package.source = Some(pyproject.clone());
+            }
+        }
+        if has_corral {
+            let doc = read_toml(&corral)?;
+            package.config = parse(&doc, &corral, "")?;
+            package.source = Some(corral.clone());
+        }
+        let origin = package
+            .source
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        if !package.config.exclude.is_empty() {
+            package.exclude = Some(glob_set(&package.config.exclude, &origin)?);
+        }
+        return Ok(package);
+    }
+    Ok(PackageConfig::default())
+}
+
+fn read_toml(path: &Path) -> Result<toml::Table> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))
+}
+
+fn requires_python(doc: &toml::Table, path: &Path) -> Result<Option<PyVersion>> {
+    let Some(spec) = doc.get("project").and_then(|p| p.get("requires-python")) else {
+        return Ok(None);
+    };
+    let spec = spec.as_str().with_context(|| {
+        format!(
+            "{}: `project.requires-python` must be a string",
+            path.display()
+        )
+    })?;
+    lowest_supported(spec).map(Some).with_context(|| {
+        format!(
+            "{}: cannot read `project.requires-python` `{spec}`",
+            path.display()
+        )
+    })
+}
+
+/// Parses corral's keys from `table`; `prefix` is how the keys are spelled in messages.
+fn parse(table: &toml::Table, path: &Path, prefix: &str) -> Result<FileConfig> {
+    let mut config = FileConfig::default();
+    let at = |key: &str| format!("{}: `{prefix}{key}`", path.display());
+    for (key, value) in table {
+        match key.as_str() {
+            "select" => config.select = Some(rule_list(value, &at(key))?),
+            "ignore" => config.ignore = Some(rule_list(value, &at(key))?),
+            "max-concurrency" => config.max_concurrency = Some(positive_int(value, &at(key))?),
+            "timeout" => config.timeout = Some(positive_seconds(value, &at(key))?),
+            "target-version" => {
+                let text = value
+                    .as_str()
+                    .with_context(|| format!("{} must be a string such as \"py311\"", at(key)))?;
+                config.target_version = Some(
+                    text.parse()
+                        .map_err(|e: String| anyhow!("{}: {e}", at(key)))?,
+                );
+            }
+            "exclude" => {
+                config.exclude = string_list(value, &at(key))?;
+            }
+            other => {
+                let Some(rule) = registry::find(other) else {
+                    bail!(
+                        "{}: unknown key `{prefix}{other}`; expected select, ignore, max-concurrency, \
+                         timeout, target-version, exclude, or a transform name",
+                        path.display()
+                    );
+                };
+                let section = value
+                    .as_table()
+                    .with_context(|| format!("{} must be a table", at(key)))?;
+                let mut transform = TransformConfig::default();
+                for (inner, value) in section {
+                    let here = at(&format!("{key}.{inner}"));
+                    match inner.as_str() {
+                        "max-concurrency" => {
+                            transform.max_concurrency = Some(positive_int(value, &here)?)
+                        }
+                        "timeout" => transform.timeout = Some(positive_seconds(value, &here)?),
+                        _ => bail!("{here} is not a setting; expected max-concurrency or timeout"),
+                    }
+                }
+                config.per_transform.insert(rule.id, transform);
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn string_list(value: &toml::Value, at: &str) -> Result<Vec<String>> {
+    let items = value
+        .as_array()
+        .with_context(|| format!("{at} must be a list of strings"))?;
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .with_context(|| format!("{at} must be a list of strings"))
+        })
+        .collect()
+}
+
+fn rule_list(value: &toml::Value, at: &str) -> Result<Vec<String>> {
+    let names = string_list(value, at)?;
+    for name in &names {
+        if registry::find(name).is_none() {
+            bail!("{at} names `{name}`, which is not a transform; `corral rules` lists them");
+        }
+    }
+    Ok(names)
+}
+
+fn positive_int(value: &toml::Value, at: &str) -> Result<u32> {
+    value
+        .as_integer()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .with_context(|| format!("{at} must be a positive whole number"))
+}
+
+fn positive_seconds(value: &toml::Value, at: &str) -> Result<f64> {
+    value
+        .as_float()
+        .or_else(|| value.as_integer().map(|i| i as f64))
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .with_context(|| format!("{at} must be a positive number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn nearest_file_governs_and_corral_toml_wins() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "pyproject.toml",
+            "[tool.corral]\nmax-concurrency = 4\n",
+        );
+        write(
+            root,
+            "pkg/pyproject.toml",
+            "[project]\nrequires-python = \">=3.12\"\n[tool.corral]\ntimeout = 3\n",
+        );
+        write(
+            root,
+            "pkg/corral.toml",
+            "timeout = 7\n[unbounded-gather]\nmax-concurrency = 2\n",
+        );
+        let top = load_for_dir(root).unwrap();
+        assert_eq!(top.config.max_concurrency, Some(4));
+        let pkg = load_for_dir(&root.join("pkg/src")).unwrap();
+        assert_eq!(pkg.root.as_deref(), Some(root.join("pkg").as_path()));
+        assert_eq!(pkg.config.timeout, Some(7.0));
+        assert_eq!(
+            pkg.config.max_concurrency, None,
+            "no inheritance from the root"
+        );
+        assert_eq!(pkg.requires_python, Some(PyVersion(12)));
+        assert_eq!(
+            pkg.config.per_transform["unbounded-gather"].max_concurrency,
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn malformed_config_names_file_and_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "pyproject.toml",
+            "[tool.corral]\nmax-concurency = 4\n",
+        );
+        let err = format!("{:#}", load_for_dir(tmp.path()).unwrap_err());
+        assert!(err.contains("pyproject.toml"), "{err}");
+        assert!(
+            err.contains("unknown key `tool.corral.max-concurency`"),
+            "{err}"
+        );
+
+        write(
+            tmp.path(),
+            "pyproject.toml",
+            "[tool.corral]\ntimeout = \"soon\"\n",
+        );
+        let err = format!("{:#}", load_for_dir(tmp.path()).unwrap_err());
+        assert!(
+            err.contains("`tool.corral.timeout` must be a positive number"),
+            "{err}"
+        );
+
+        write(tmp.path(), "pyproject.toml", "[project]\nname = \"x\"\n");
+        write(tmp.path(), "corral.toml", "select = [\"no-such-rule\"]\n");
+        let err = format!("{:#}", load_for_dir(tmp.path()).unwrap_err());
+        assert!(
+            err.contains("corral.toml: `select` names `no-such-rule`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exclude_globs_are_relative_to_the_package() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "corral.toml",
+            "exclude = [\"legacy\", \"**/gen_*.py\"]\n",
+        );
+        let pkg = load_for_dir(tmp.path()).unwrap();
+        assert!(pkg.excludes(&tmp.path().join("legacy/old.py")));
+        assert!(pkg.excludes(&tmp.path().join("a/b/gen_x.py")));
+        assert!(!pkg.excludes(&tmp.path().join("src/app.py")));
+    }
+}
