@@ -495,7 +495,12 @@ fn finish(
         eprintln!("corral: error: {error}");
     }
     if !common.quiet && !stdin {
-        summary.print(matches!(mode, Mode::Apply { .. }), started.elapsed());
+        let fixing = match mode {
+            Mode::Check { .. } => None,
+            Mode::Diff => Some(false),
+            Mode::Apply { .. } => Some(true),
+        };
+        summary.print(fixing, started.elapsed());
     }
     if !errors.is_empty() {
         code = 2;

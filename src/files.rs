@@ -266,6 +266,8 @@ pub enum Status {
     },
     /// Contains none of the selected transforms' trigger words: not parsed.
     NoCandidates,
+    /// Left out by its package's `exclude`: not read further, not reported.
+    Excluded,
     /// Not processed, and never modified: it did not decode or parse, or is generated.
     Skipped(Skip),
     /// An error the user must fix: unreadable file, bad configuration.
@@ -307,10 +309,7 @@ pub fn process_bytes(
 
 fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
     if plan.excluded {
-        return Status::Skipped(Skip {
-            kind: "excluded",
-            reason: "excluded by configuration".to_string(),
-        });
+        return Status::Excluded;
     }
     let rules = candidates(&bytes, &plan.rules);
     if rules.is_empty() {

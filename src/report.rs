@@ -305,7 +305,10 @@ pub struct Summary {
 impl Summary {
     pub fn new(results: &[FileResult]) -> Summary {
         let mut summary = Summary {
-            scanned: results.len(),
+            scanned: results
+                .iter()
+                .filter(|r| !matches!(r.status, Status::Excluded))
+                .count(),
             ..Summary::default()
         };
         for result in results {
@@ -322,7 +325,7 @@ impl Summary {
                         summary.per_rule.entry(rule).or_default().2 += n;
                     }
                 }
-                Status::NoCandidates => {}
+                Status::NoCandidates | Status::Excluded => {}
                 Status::Skipped(skip) => *summary.skipped.entry(skip.kind).or_default() += 1,
                 Status::Failed(_) => summary.failed += 1,
             }
@@ -330,7 +333,9 @@ impl Summary {
         summary
     }
 
-    pub fn print(&self, applied: bool, elapsed: Duration) {
+    /// `fixing` is `None` for `check`, `Some(false)` for `diff`, `Some(true)` for `apply`.
+    pub fn print(&self, fixing: Option<bool>, elapsed: Duration) {
+        let applied = fixing == Some(true);
         let skipped: usize = self.skipped.values().sum();
         let reasons: Vec<String> = self
             .skipped
@@ -339,15 +344,19 @@ impl Summary {
             .collect();
         let changed = self.changed - self.write_failures.min(self.changed);
         let unchanged = self.scanned - self.changed - skipped - self.failed;
+        let outcome = match fixing {
+            None => String::new(),
+            Some(applied) => format!(
+                "{changed} {}, {unchanged} unchanged, ",
+                if applied { "changed" } else { "would change" }
+            ),
+        };
         eprintln!(
-            "corral: {} file{} scanned ({} parsed) in {:.2} s: {} {}, {} unchanged, {} skipped{}{}",
+            "corral: {} file{} scanned ({} parsed) in {:.2} s: {outcome}{} skipped{}{}",
             self.scanned,
             if self.scanned == 1 { "" } else { "s" },
             self.parsed,
             elapsed.as_secs_f64(),
-            changed,
-            if applied { "changed" } else { "would change" },
-            unchanged,
             skipped + self.write_failures,
             if reasons.is_empty() {
                 String::new()
