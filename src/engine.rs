@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::imports::header_edits;
 use crate::parse::{first_syntax_error, line_col, parse, SyntaxError};
-use crate::rule::{Context, Edit, Finding, Fix, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, QueryCache, Rule};
 use crate::semantic::Semantic;
 use crate::settings::Settings;
 use crate::source::SourceText;
@@ -150,6 +150,7 @@ pub fn run(
             return Err(Skip::Syntax(err));
         }
         let semantic = Semantic::build(tree.root_node(), &text);
+        let queries = QueryCache::default();
         let mut findings: Vec<Finding> = Vec::new();
         for rule in rules {
             let ctx = Context {
@@ -157,6 +158,7 @@ pub fn run(
                 tree: &tree,
                 semantic: &semantic,
                 settings: &settings.for_rule(rule.id),
+                queries: &queries,
             };
             findings.extend((rule.check)(&ctx));
         }

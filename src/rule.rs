@@ -37,6 +37,16 @@ pub struct Context<'a, 't> {
     pub tree: &'t Tree,
     pub semantic: &'a Semantic<'t>,
     pub settings: &'a Settings,
+    /// Query results of this pass, shared by transforms whose queries are the same text.
+    pub queries: &'a QueryCache<'t>,
+}
+
+/// Matches of each query text over one tree, so that a query several transforms share runs once.
+#[derive(Default)]
+pub struct QueryCache<'t> {
+    results: std::cell::RefCell<
+        std::collections::HashMap<&'static str, std::rc::Rc<Vec<Captures<'static, 't>>>>,
+    >,
 }
 
 impl<'t> Context<'_, 't> {
@@ -313,7 +323,22 @@ impl LazyQuery {
     }
 
     /// Every match over the whole file, each as its named captures.
-    pub fn matches<'q, 't>(&'q self, ctx: &Context<'_, 't>) -> Vec<Captures<'q, 't>> {
+    pub fn matches<'t>(
+        &'static self,
+        ctx: &Context<'_, 't>,
+    ) -> std::rc::Rc<Vec<Captures<'static, 't>>> {
+        if let Some(found) = ctx.queries.results.borrow().get(self.source) {
+            return found.clone();
+        }
+        let found = std::rc::Rc::new(self.run(ctx));
+        ctx.queries
+            .results
+            .borrow_mut()
+            .insert(self.source, found.clone());
+        found
+    }
+
+    fn run<'t>(&'static self, ctx: &Context<'_, 't>) -> Vec<Captures<'static, 't>> {
         use tree_sitter::StreamingIterator;
         let query = self.get();
         let mut cursor = tree_sitter::QueryCursor::new();

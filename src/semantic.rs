@@ -5,7 +5,7 @@
 //! functions, `global` redirects to the module, and a name bound by anything other than agreeing
 //! imports resolves to nothing, so that a transform never matches a shadowed name.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use tree_sitter::Node;
 
@@ -50,6 +50,10 @@ pub struct Scope<'t> {
     pub kind: ScopeKind,
     pub node: Node<'t>,
     pub parent: Option<ScopeId>,
+    /// The bytes evaluated in this scope: a function's parameters and body, a class's body.
+    inner: std::ops::Range<usize>,
+    /// Nested scopes, in source order.
+    children: Vec<ScopeId>,
     bindings: BTreeMap<&'t str, Vec<Binding<'t>>>,
     globals: HashSet<&'t str>,
 }
@@ -67,8 +71,10 @@ pub struct Semantic<'t> {
     src: &'t str,
     root: Node<'t>,
     scopes: Vec<Scope<'t>>,
-    by_node: HashMap<usize, ScopeId>,
     identifiers: HashSet<&'t str>,
+    /// `self.x` origins already worked out, by class and attribute.
+    attribute_origins:
+        std::cell::RefCell<std::collections::HashMap<(usize, String), Option<String>>>,
 }
 
 const MODULE: ScopeId = 0;
@@ -79,8 +85,8 @@ impl<'t> Semantic<'t> {
             src,
             root,
             scopes: Vec::new(),
-            by_node: HashMap::new(),
             identifiers: HashSet::new(),
+            attribute_origins: Default::default(),
         };
         let module = sem.push_scope(ScopeKind::Module, root, None);
         sem.visit_children(root, module);
@@ -101,14 +107,33 @@ impl<'t> Semantic<'t> {
 
     fn push_scope(&mut self, kind: ScopeKind, node: Node<'t>, parent: Option<ScopeId>) -> ScopeId {
         let id = self.scopes.len();
+        let inner = match kind {
+            ScopeKind::Module => node.byte_range(),
+            ScopeKind::Function { .. } | ScopeKind::Lambda => {
+                let start = node
+                    .child_by_field_name("parameters")
+                    .or_else(|| node.child_by_field_name("body"))
+                    .map_or(node.end_byte(), |n| n.start_byte());
+                start..node.end_byte()
+            }
+            ScopeKind::Class => node
+                .child_by_field_name("body")
+                .map_or(node.end_byte()..node.end_byte(), |b| b.byte_range()),
+            // The brackets belong to the outer scope; everything between them to the comprehension.
+            ScopeKind::Comprehension => node.start_byte() + 1..node.end_byte(),
+        };
         self.scopes.push(Scope {
             kind,
             node,
             parent,
+            inner,
+            children: Vec::new(),
             bindings: BTreeMap::new(),
             globals: HashSet::new(),
         });
-        self.by_node.insert(node.id(), id);
+        if let Some(parent) = parent {
+            self.scopes[parent].children.push(id);
+        }
         id
     }
 
@@ -379,27 +404,24 @@ impl<'t> Semantic<'t> {
         self.visit_children(node, scope);
     }
 
-    /// The scope in which `node` is evaluated.
+    /// The scope in which `node` is evaluated: the innermost scope whose evaluated bytes hold its
+    /// start. Found by descending the scope tree, without walking the syntax tree's parents.
     pub fn scope_of(&self, node: Node<'t>) -> ScopeId {
-        let mut child = node;
-        let mut current = node.parent();
-        while let Some(parent) = current {
-            if let Some(&id) = self.by_node.get(&parent.id()) {
-                let inside = match parent.kind() {
-                    "function_definition" => {
-                        is_field(parent, "body", child) || is_field(parent, "parameters", child)
-                    }
-                    "class_definition" => is_field(parent, "body", child),
-                    _ => true,
-                };
-                if inside {
-                    return id;
+        let at = node.start_byte();
+        let mut id = MODULE;
+        'descend: loop {
+            for &child in &self.scopes[id].children {
+                let inner = &self.scopes[child].inner;
+                if inner.contains(&at) {
+                    id = child;
+                    continue 'descend;
+                }
+                if inner.start > at {
+                    break;
                 }
             }
-            child = parent;
-            current = parent.parent();
+            return id;
         }
-        MODULE
     }
 
     /// The bindings that a use of `name` at `at` sees, following Python's scope rules.
@@ -538,6 +560,18 @@ impl<'t> Semantic<'t> {
             class = node.parent();
         }
         let class = class?;
+        let key = (class.id(), attr.to_string());
+        if let Some(known) = self.attribute_origins.borrow().get(&key) {
+            return known.clone();
+        }
+        let origin = self.class_attribute_origin(class, attr);
+        self.attribute_origins
+            .borrow_mut()
+            .insert(key, origin.clone());
+        origin
+    }
+
+    fn class_attribute_origin(&self, class: Node<'t>, attr: &str) -> Option<String> {
         let mut origin: Option<String> = None;
         let mut stack = vec![class.child_by_field_name("body")?];
         while let Some(node) = stack.pop() {
@@ -646,10 +680,6 @@ impl<'t> Semantic<'t> {
             add_import: Some(module.to_string()),
         })
     }
-}
-
-fn is_field(parent: Node, field: &str, child: Node) -> bool {
-    parent.child_by_field_name(field) == Some(child)
 }
 
 fn first_identifier(node: Node) -> Option<Node> {

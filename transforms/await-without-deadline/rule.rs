@@ -17,13 +17,13 @@ pub static RULE: Rule = Rule {
     summary: "await of a network call or network fan-out with no enclosing deadline",
     doc: include_str!("doc.md"),
     triggers: &[
-        "open_connection",
-        "open_unix_connection",
+        "open_connection(",
+        "open_unix_connection(",
         "AsyncClient",
         "ClientSession",
         "StreamReader",
         "StreamWriter",
-        "aiohttp",
+        "aiohttp.request(",
     ],
     check,
 };
@@ -55,7 +55,7 @@ const CLIENT_METHODS: &[&str] = &[
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for m in QUERY.matches(ctx) {
+    for m in QUERY.matches(ctx).iter() {
         let (Some(function), Some(name), Some(body)) =
             (m.get("function"), m.get("name"), m.get("body"))
         else {
@@ -111,7 +111,7 @@ fn network_awaits<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Vec<Flagged<'t>>
 }
 
 /// `what` describes the call when it waits on a network peer.
-fn network_call(ctx: &Context, call: Node) -> Option<String> {
+fn network_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<String> {
     let sem = ctx.semantic;
     let callee = call.child_by_field_name("function")?;
     let shown = || format!("`{}`", ctx.text(callee));
@@ -155,7 +155,7 @@ fn network_call(ctx: &Context, call: Node) -> Option<String> {
 }
 
 /// `asyncio.gather(...)` or `asyncio.wait(...)` over network calls.
-fn fan_out(ctx: &Context, call: Node) -> Option<String> {
+fn fan_out<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<String> {
     let callee = call.child_by_field_name("function")?;
     let q = ctx.semantic.qualified_name(callee)?;
     if !matches!(q.as_str(), "asyncio.gather" | "asyncio.wait") {
@@ -165,7 +165,7 @@ fn fan_out(ctx: &Context, call: Node) -> Option<String> {
     contains_network_call(ctx, args).then(|| format!("network fan-out through `{q}`"))
 }
 
-fn contains_network_call(ctx: &Context, root: Node) -> bool {
+fn contains_network_call<'t>(ctx: &Context<'_, 't>, root: Node<'t>) -> bool {
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.kind() == "call" && network_call(ctx, node).is_some() {
@@ -179,7 +179,7 @@ fn contains_network_call(ctx: &Context, root: Node) -> bool {
 
 /// `async with client.stream(...)`, `async with session.get(...)`, or a TaskGroup whose tasks
 /// are network calls.
-fn network_context(ctx: &Context, with: Node) -> Option<String> {
+fn network_context<'t>(ctx: &Context<'_, 't>, with: Node<'t>) -> Option<String> {
     let clause = with.named_child(0).filter(|c| c.kind() == "with_clause")?;
     let mut cursor = clause.walk();
     let items: Vec<Node> = clause.named_children(&mut cursor).collect();
@@ -211,7 +211,7 @@ fn network_context(ctx: &Context, with: Node) -> Option<String> {
 }
 
 /// Whether `node` runs under a deadline scope or inside `asyncio.wait_for(...)` within `function`.
-fn under_deadline(ctx: &Context, node: Node, function: Node) -> bool {
+fn under_deadline<'t>(ctx: &Context<'_, 't>, node: Node<'t>, function: Node<'t>) -> bool {
     let mut current = node;
     while let Some(parent) = current.parent() {
         if parent == function {
@@ -235,7 +235,7 @@ fn under_deadline(ctx: &Context, node: Node, function: Node) -> bool {
     false
 }
 
-fn is_deadline_scope(ctx: &Context, with: Node) -> bool {
+fn is_deadline_scope<'t>(ctx: &Context<'_, 't>, with: Node<'t>) -> bool {
     let Some(clause) = with.named_child(0).filter(|c| c.kind() == "with_clause") else {
         return false;
     };
@@ -260,7 +260,7 @@ fn is_deadline_scope(ctx: &Context, with: Node) -> bool {
 
 /// The caller decides the deadline: a `timeout`/`deadline` parameter, or every call of the
 /// function in this module already runs under a deadline.
-fn caller_controls_deadline(ctx: &Context, function: Node, name: Node) -> bool {
+fn caller_controls_deadline<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name: Node<'t>) -> bool {
     if let Some(params) = function.child_by_field_name("parameters") {
         let text = ctx.text(params);
         if text.contains("timeout") || text.contains("deadline") {
@@ -641,7 +641,7 @@ fn swallowed_cancellation<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Option<(
     Some((clause.start_position().row + 1, header.trim().to_string()))
 }
 
-fn catches_cancellation(ctx: &Context, clause: Node) -> bool {
+fn catches_cancellation<'t>(ctx: &Context<'_, 't>, clause: Node<'t>) -> bool {
     let Some(value) = clause.child_by_field_name("value") else {
         return true; // a bare `except:`
     };

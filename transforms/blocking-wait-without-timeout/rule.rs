@@ -16,15 +16,17 @@ pub static RULE: Rule = Rule {
     summary: "future, queue, thread or subprocess wait with no timeout",
     doc: include_str!("doc.md"),
     triggers: &[
+        // The module each flagged wait needs, shaped like its import, or the call that made it.
         "subprocess",
         ".submit(",
         "as_completed",
-        "Queue",
-        "apply_async",
-        "map_async",
-        "starmap_async",
-        "threading",
+        "import queue",
+        "from queue",
         "multiprocessing",
+        "apply_async(",
+        "map_async(",
+        "import threading",
+        "from threading",
         "concurrent.futures",
     ],
     check,
@@ -45,7 +47,7 @@ enum Wait {
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for m in QUERY.matches(ctx) {
+    for m in QUERY.matches(ctx).iter() {
         let (Some(call), Some(callee)) = (m.get("call"), m.get("callee")) else {
             continue;
         };
@@ -59,7 +61,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
     findings
 }
 
-fn classify(ctx: &Context, call: Node, callee: Node) -> Option<Wait> {
+fn classify<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Wait> {
     let sem = ctx.semantic;
     const FUTURE_TIMEOUT: &str =
         "TimeoutError (concurrent.futures.TimeoutError before 3.11); the work itself keeps running";
@@ -95,6 +97,12 @@ fn classify(ctx: &Context, call: Node, callee: Node) -> Option<Wait> {
     let object = callee.child_by_field_name("object")?;
     let method = ctx.text(callee.child_by_field_name("attribute")?);
     let name = ctx.text(object);
+    if !matches!(
+        method,
+        "communicate" | "wait" | "get" | "join" | "acquire" | "result"
+    ) {
+        return None;
+    }
     let made_by_method = |methods: &[&str]| made_by_method_call(ctx, object, methods);
     match (sem.value_origin(object).as_deref(), method) {
         (Some("subprocess.Popen"), "communicate") => Some(Wait::Raises {
@@ -153,7 +161,7 @@ fn classify(ctx: &Context, call: Node, callee: Node) -> Option<Wait> {
 
 /// Whether the name holds the result of `<x>.<method>(...)`, e.g. `fut = pool.submit(f)`.
 /// Loop variables (`for f in as_completed(fs)`) are already finished and never match.
-fn made_by_method_call(ctx: &Context, object: Node, methods: &[&str]) -> bool {
+fn made_by_method_call<'t>(ctx: &Context<'_, 't>, object: Node<'t>, methods: &[&str]) -> bool {
     let Some(binding) = (object.kind() == "identifier")
         .then(|| ctx.semantic.origin(object))
         .flatten()
@@ -173,7 +181,12 @@ fn made_by_method_call(ctx: &Context, object: Node, methods: &[&str]) -> bool {
         .is_some_and(|a| methods.contains(&ctx.text(a)))
 }
 
-fn judge(ctx: &Context, call: Node, callee: Node, wait: Wait) -> Option<Finding> {
+fn judge<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    callee: Node<'t>,
+    wait: Wait,
+) -> Option<Finding> {
     let shown = ctx.text(callee);
     let shape = ctx.arguments_shape(call);
     if ctx.keyword(call, "timeout").is_some() {

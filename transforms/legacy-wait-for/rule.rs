@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     code: "CONC406",
     summary: "asyncio.wait_for where asyncio.timeout (3.11+) says the same thing",
     doc: include_str!("doc.md"),
-    triggers: &["wait_for"],
+    triggers: &["wait_for(", "wait_for as"],
     check,
 };
 
@@ -23,7 +23,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         return Vec::new();
     }
     let mut findings = Vec::new();
-    for m in QUERY.matches(ctx) {
+    for m in QUERY.matches(ctx).iter() {
         let (Some(await_), Some(call), Some(callee), Some(args)) = (
             m.get("await"),
             m.get("call"),
@@ -56,7 +56,12 @@ fn whole_statement<'t>(await_: Node<'t>) -> Option<Node<'t>> {
         .then_some(statement)
 }
 
-fn rewrite(ctx: &Context, await_: Node, call: Node, args: Node) -> Option<Finding> {
+fn rewrite<'t>(
+    ctx: &Context<'_, 't>,
+    await_: Node<'t>,
+    call: Node<'t>,
+    args: Node<'t>,
+) -> Option<Finding> {
     let statement = whole_statement(await_)?;
     let shape = ctx.arguments_shape(call);
     if shape.star_args || shape.star_kwargs {

@@ -15,16 +15,17 @@ pub static RULE: Rule = Rule {
     summary: "network call with no timeout, or with its timeout disabled",
     doc: include_str!("doc.md"),
     triggers: &[
-        "requests",
-        "urlopen",
-        "http.client",
-        "HTTPConnection",
-        "HTTPSConnection",
-        "create_connection",
-        "smtplib",
-        "ftplib",
-        "httpx",
-        "aiohttp",
+        // Shaped like imports and calls, not bare words: "requests" alone is common prose.
+        "import requests",
+        "from requests",
+        "urlopen(",
+        "HTTPConnection(",
+        "HTTPSConnection(",
+        "create_connection(",
+        "SMTP(",
+        "FTP(",
+        "timeout=None",
+        "total=None",
     ],
     check,
 };
@@ -58,7 +59,7 @@ enum Kind {
     },
 }
 
-fn classify(ctx: &Context, callee: Node) -> Option<Kind> {
+fn classify<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<Kind> {
     let sem = ctx.semantic;
     let qualified = sem.qualified_name(callee);
     let method = (callee.kind() == "attribute")
@@ -109,6 +110,9 @@ fn classify(ctx: &Context, callee: Node) -> Option<Kind> {
         }
     }
     let method = method?;
+    if !REQUESTS_VERBS.contains(&method) && !HTTPX_METHODS.contains(&method) {
+        return None;
+    }
     match receiver().as_deref() {
         Some("requests.Session" | "requests.session") if REQUESTS_VERBS.contains(&method) => {
             Some(Kind::Keyword {
@@ -128,7 +132,7 @@ fn classify(ctx: &Context, callee: Node) -> Option<Kind> {
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for m in QUERY.matches(ctx) {
+    for m in QUERY.matches(ctx).iter() {
         let (Some(call), Some(callee)) = (m.get("call"), m.get("callee")) else {
             continue;
         };
@@ -142,7 +146,12 @@ fn check(ctx: &Context) -> Vec<Finding> {
     findings
 }
 
-fn judge(ctx: &Context, call: Node, callee: Node, kind: Kind) -> Option<Finding> {
+fn judge<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    callee: Node<'t>,
+    kind: Kind,
+) -> Option<Finding> {
     let shown = ctx.text(callee);
     let report = |message: String| Finding {
         rule: &RULE,

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     code: "CONC101",
     summary: "asyncio.gather over a data-dependent number of awaitables, with no bound",
     doc: include_str!("doc.md"),
-    triggers: &["gather"],
+    triggers: &["gather(", "gather as"],
     check,
 };
 
@@ -30,7 +30,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Gathers to rewrite, grouped by enclosing function: one limiter serves them all.
     let mut groups: BTreeMap<usize, Vec<Plan>> = BTreeMap::new();
-    for m in QUERY.matches(ctx) {
+    for m in QUERY.matches(ctx).iter() {
         let (Some(call), Some(callee), Some(splat)) =
             (m.get("call"), m.get("callee"), m.get("splat"))
         else {
@@ -214,7 +214,12 @@ fn appended_in_loops<'t>(
     (in_data_loop && !appended.is_empty()).then_some(appended)
 }
 
-fn in_data_loop_body(ctx: &Context, call: Node, function: Node, value: Node) -> bool {
+fn in_data_loop_body<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    function: Node<'t>,
+    value: Node<'t>,
+) -> bool {
     let mut node = call;
     while let Some(parent) = node.parent() {
         if parent == function {
@@ -364,7 +369,7 @@ fn is_async_with_on_name(node: Node) -> bool {
 }
 
 /// Whether the gather already runs under `async with <limiter>:` in its own function.
-fn inside_async_with(ctx: &Context, gather: Node) -> bool {
+fn inside_async_with<'t>(ctx: &Context<'_, 't>, gather: Node<'t>) -> bool {
     let function = ctx
         .semantic
         .enclosing_function_scope(gather)
@@ -382,7 +387,7 @@ fn inside_async_with(ctx: &Context, gather: Node) -> bool {
     false
 }
 
-fn is_small_literal(ctx: &Context, iterable: Node) -> bool {
+fn is_small_literal<'t>(ctx: &Context<'_, 't>, iterable: Node<'t>) -> bool {
     match iterable.kind() {
         "list" | "tuple" | "set" => {
             let mut cursor = iterable.walk();
@@ -422,7 +427,7 @@ fn bound_names<'t>(ctx: &Context<'_, 't>, target: Node<'t>) -> Vec<&'t str> {
 }
 
 /// Whether `expr` reads any of `names` as a variable (not as an attribute or keyword name).
-fn uses_any_name(ctx: &Context, expr: Node, names: &[&str]) -> bool {
+fn uses_any_name<'t>(ctx: &Context<'_, 't>, expr: Node<'t>, names: &[&str]) -> bool {
     let mut stack = vec![expr];
     while let Some(node) = stack.pop() {
         if node.kind() == "identifier" && names.contains(&ctx.text(node)) {
@@ -479,7 +484,7 @@ fn ancestor<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     None
 }
 
-fn describe(ctx: &Context, splat: Node) -> String {
+fn describe<'t>(ctx: &Context<'_, 't>, splat: Node<'t>) -> String {
     match splat.kind() {
         "identifier" => format!("`{}`", ctx.text(splat)),
         _ => {
@@ -646,7 +651,7 @@ fn has_keywords(call: Node) -> bool {
 
 /// `f(a, k=v)` as `_bounded(f, a, k=v)`: the call happens only once a permit is held, while its
 /// arguments are still evaluated eagerly and in the same order.
-fn deferred(ctx: &Context, bounded: &str, call: Node) -> String {
+fn deferred<'t>(ctx: &Context<'_, 't>, bounded: &str, call: Node<'t>) -> String {
     let callee = call
         .child_by_field_name("function")
         .map_or("", |c| ctx.text(c));

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Benchmark corral against ruff and ast-grep on a corpus of real packages, in one run.
+
+    python3 bench/run.py            # download (once), build, time, report
+    python3 bench/run.py --verify   # also: apply on a copy, compile every changed file, re-run
+
+Everything it fetches or builds goes under target/bench/: the pinned packages from PyPI (unpacked
+to their .py files), a virtualenv with the pinned ruff and ast-grep, and the results. Each tool
+is run RUNS times after one warm-up run; the table shows the median wall time, the CPU time (user
++ system) and the peak resident memory of that run, and ratios against ruff and ast-grep. `cat`
+of every file is the floor. Machines here are shared and noisy: read the ratios, not the seconds.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "target" / "bench"
+CORPUS = WORK / "corpus"
+VENV = WORK / "venv"
+RULES = REPO / "bench" / "ast-grep" / "sgconfig.yml"
+
+PACKAGES = [
+    ("homeassistant", "2024.3.3"),
+    ("django", "5.2.19"),
+    ("langchain-community", "0.4.2"),
+    ("openstacksdk", "4.22.0"),
+    ("prefect", "3.9.1"),
+]
+TOOLS = [("ruff", "0.17.6"), ("ast-grep-cli", "0.51.1")]
+RUNS = 5
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def ensure_tools():
+    python = VENV / "bin" / "python3"
+    if not python.exists():
+        log("creating the tool virtualenv")
+        run([sys.executable, "-m", "venv", str(VENV)])
+    wanted = [f"{name}=={version}" for name, version in TOOLS]
+    have = subprocess.run(
+        [str(python), "-m", "pip", "freeze"], capture_output=True, text=True
+    ).stdout.split()
+    if not all(w in have for w in wanted):
+        log("installing " + ", ".join(wanted))
+        run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wanted])
+    return VENV / "bin" / "ruff", VENV / "bin" / "ast-grep"
+
+
+def ensure_corpus():
+    marker = CORPUS / "VERSIONS.txt"
+    expected = "".join(f"{name}=={version}\n" for name, version in PACKAGES)
+    if marker.exists() and marker.read_text() == expected:
+        return
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    wheels = WORK / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    specs = [f"{name}=={version}" for name, version in PACKAGES]
+    log("downloading " + ", ".join(specs))
+    run([
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--only-binary=:all:", "--dest", str(wheels), *specs,
+    ])
+    for name, version in PACKAGES:
+        stem = name.replace("-", "_")
+        wheel = next(wheels.glob(f"{stem}-{version}-*.whl"))
+        target = CORPUS / f"{name}-{version}"
+        with zipfile.ZipFile(wheel) as archive:
+            for member in archive.namelist():
+                if member.endswith(".py") and ".dist-info/" not in member:
+                    archive.extract(member, target)
+    marker.write_text(expected)
+
+
+def corpus_size():
+    files = list(CORPUS.rglob("*.py"))
+    lines = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            lines += fh.read().count(b"\n")
+    return len(files), lines
+
+
+def measure(cmd, runs=RUNS, cwd=None):
+    """Median-by-wall sample of (wall s, cpu s, peak RSS MiB, exit code)."""
+    samples = []
+    for attempt in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if attempt == 0:
+            continue  # warm-up: page cache, lazy loading
+        cpu = usage.ru_utime + usage.ru_stime
+        samples.append((wall, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)))
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def benchmark(corral, ruff, ast_grep):
+    corpus = str(CORPUS)
+    commands = {
+        "corral check": [str(corral), "check", "--quiet", corpus],
+        "corral diff": [str(corral), "diff", "--quiet", corpus],
+        "ruff check --select ASYNC,S113,RUF006": [
+            str(ruff), "check", "--select", "ASYNC,S113,RUF006", "--no-cache", "--isolated",
+            "--exit-zero", corpus,
+        ],
+        "ast-grep scan": [str(ast_grep), "scan", "-c", str(RULES), corpus],
+        "cat (floor)": ["sh", "-c", f"find '{corpus}' -name '*.py' -print0 | xargs -0 cat > /dev/null"],
+    }
+    results = {}
+    for name, cmd in commands.items():
+        log(f"timing {name}")
+        wall, cpu, rss, code = measure(cmd)
+        if name.startswith("corral") and code not in (0, 1):
+            sys.exit(f"{name} failed with exit code {code}")
+        results[name] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "exit": code}
+    return results
+
+
+def verify(corral):
+    """Apply on a copy of the corpus; every changed file must compile where its original did,
+    and a second run must change nothing."""
+    copy = WORK / "verify"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(CORPUS, copy)
+    applied = subprocess.run(
+        [str(corral), "apply", "--allow-dirty", "--timeout", "10", str(copy)],
+        capture_output=True, text=True,
+    )
+    if applied.returncode not in (0, 1) or "panicked" in applied.stderr:
+        sys.exit(f"corral apply failed ({applied.returncode}):\n{applied.stderr[-3000:]}")
+    changed = []
+    for path in copy.rglob("*.py"):
+        original = CORPUS / path.relative_to(copy)
+        if path.read_bytes() != original.read_bytes():
+            changed.append((original, path))
+    broken = []
+    original_broken = 0
+    check = (
+        "import sys\n"
+        "for p in sys.argv[1:]:\n"
+        "    try:\n"
+        "        compile(open(p, 'rb').read(), p, 'exec')\n"
+        "    except SyntaxError as e:\n"
+        "        print(p)\n"
+    )
+    originals = {str(o) for o in subprocess.run(
+        [sys.executable, "-c", check, *[str(o) for o, _ in changed]],
+        capture_output=True, text=True,
+    ).stdout.split()}
+    rewrites = {str(r) for r in subprocess.run(
+        [sys.executable, "-c", check, *[str(r) for _, r in changed]],
+        capture_output=True, text=True,
+    ).stdout.split()}
+    for original, rewrite in changed:
+        if str(original) in originals:
+            original_broken += 1
+        elif str(rewrite) in rewrites:
+            broken.append(str(rewrite))
+    again = subprocess.run(
+        [str(corral), "diff", "--quiet", "--timeout", "10", str(copy)], capture_output=True, text=True
+    )
+    summary = [l for l in applied.stderr.splitlines() if "scanned" in l]
+    per_rule = [
+        l.strip() for l in applied.stderr.splitlines() if l.startswith("  ") and not l.startswith("    ")
+    ]
+    skipped = [l for l in applied.stderr.splitlines() if l.startswith("corral: skipped")]
+    return {
+        "summary": summary[-1] if summary else "",
+        "per_transform": per_rule,
+        "changed_files": len(changed),
+        "compile_failures_introduced": broken,
+        "changed_files_whose_original_does_not_compile_here": original_broken,
+        "second_run_exit": again.returncode,
+        "second_run_diff_bytes": len(again.stdout),
+        "skipped_files": skipped,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verify", action="store_true", help="also apply, compile and re-run")
+    args = parser.parse_args()
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    ruff, ast_grep = ensure_tools()
+    ensure_corpus()
+    log("building corral (release)")
+    run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
+    corral = REPO / "target" / "release" / "corral"
+
+    files, lines = corpus_size()
+    versions = {name: version for name, version in PACKAGES}
+    tool_versions = {
+        "ruff": subprocess.run([str(ruff), "--version"], capture_output=True, text=True).stdout.strip(),
+        "ast-grep": subprocess.run([str(ast_grep), "--version"], capture_output=True, text=True).stdout.strip(),
+        "corral": subprocess.run([str(corral), "--version"], capture_output=True, text=True).stdout.strip(),
+    }
+    results = benchmark(corral, ruff, ast_grep)
+    ruff_r = results["ruff check --select ASYNC,S113,RUF006"]
+    sg_r = results["ast-grep scan"]
+    check_r = results["corral check"]
+    ratios = {
+        "corral check / ruff (wall)": check_r["wall_s"] / ruff_r["wall_s"],
+        "corral check / ast-grep (wall)": check_r["wall_s"] / sg_r["wall_s"],
+        "corral check / ruff (peak memory)": check_r["peak_rss_mib"] / ruff_r["peak_rss_mib"],
+        "corral diff / corral check (wall)": results["corral diff"]["wall_s"] / check_r["wall_s"],
+    }
+    report = {
+        "corpus": {"packages": versions, "files": files, "lines": lines},
+        "tools": tool_versions,
+        "cores": os.cpu_count(),
+        "runs": RUNS,
+        "results": results,
+        "ratios": ratios,
+    }
+    if args.verify:
+        log("verifying apply on a copy of the corpus")
+        report["verify"] = verify(corral)
+
+    print(f"corpus: {files} files, {lines} lines: " + ", ".join(f"{n} {v}" for n, v in versions.items()))
+    print(f"tools: {tool_versions['corral']}; {tool_versions['ruff']}; {tool_versions['ast-grep']}; {os.cpu_count()} cores; median of {RUNS}")
+    print()
+    print("| command | wall s | CPU s | peak MiB |")
+    print("|---|---:|---:|---:|")
+    for name, r in results.items():
+        print(f"| {name} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['peak_rss_mib']:.0f} |")
+    print()
+    print("| ratio | value |")
+    print("|---|---:|")
+    for name, value in ratios.items():
+        print(f"| {name} | {value:.2f} |")
+    if args.verify:
+        v = report["verify"]
+        print()
+        print(f"verify: {v['summary']}")
+        for line in v["per_transform"]:
+            print(f"  {line}")
+        print(f"  changed files: {v['changed_files']}; compile failures introduced: "
+              f"{len(v['compile_failures_introduced'])}; changed files whose original does not "
+              f"compile under this python3: {v['changed_files_whose_original_does_not_compile_here']}")
+        print(f"  second run: exit {v['second_run_exit']}, {v['second_run_diff_bytes']} bytes of diff")
+        print(f"  skipped files: {len(v['skipped_files'])}")
+        for line in v["skipped_files"][:20]:
+            print(f"    {line}")
+    (WORK / "results.json").write_text(json.dumps(report, indent=2))
+    if args.verify and (report["verify"]["compile_failures_introduced"] or report["verify"]["second_run_diff_bytes"]):
+        sys.exit("verification failed")
+
+
+if __name__ == "__main__":
+    main()
