@@ -128,8 +128,8 @@ def benchmark(corral, ruff, ast_grep):
     for name, cmd in commands.items():
         log(f"timing {name}")
         wall, cpu, rss, code = measure(cmd)
-        if name.startswith("corral") and code not in (0, 1):
-            sys.exit(f"{name} failed with exit code {code}")
+        if code not in (0, 1):
+            sys.exit(f"{name} failed with exit code {code}: {' '.join(cmd)}")
         results[name] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "exit": code}
     return results
 

@@ -330,14 +330,21 @@ fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
             })
         }
     };
+    let fixes = !matches!(fixing, Fixing::No);
     match engine::run(&source, &rules, &plan.settings, fixing) {
         Err(skip) => Status::Skipped(Skip {
             kind: "syntax error",
             reason: skip.to_string(),
         }),
-        Ok(outcome) => Status::Processed {
+        // Only a run that may write needs the text afterwards; a check keeps just its findings.
+        Ok(outcome) if fixes => Status::Processed {
             source,
             original: bytes,
+            outcome,
+        },
+        Ok(outcome) => Status::Processed {
+            source: SourceText::decode(b"").expect("empty text decodes"),
+            original: Vec::new(),
             outcome,
         },
     }
