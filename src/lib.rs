@@ -20,4 +20,5 @@ pub mod settings;
 pub mod source;
 pub mod split;
 pub mod suppress;
+pub mod syntax;
 pub mod write;

@@ -10,6 +10,7 @@ use tree_sitter::Node;
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::semantic::BindingKind;
 use crate::settings::PyVersion;
+use crate::syntax;
 
 pub static RULE: Rule = Rule {
     id: "await-without-deadline",
@@ -180,18 +181,7 @@ fn contains_network_call<'t>(ctx: &Context<'_, 't>, root: Node<'t>) -> bool {
 /// `async with client.stream(...)`, `async with session.get(...)`, or a TaskGroup whose tasks
 /// are network calls.
 fn network_context<'t>(ctx: &Context<'_, 't>, with: Node<'t>) -> Option<String> {
-    let clause = with.named_child(0).filter(|c| c.kind() == "with_clause")?;
-    let mut cursor = clause.walk();
-    let items: Vec<Node> = clause.named_children(&mut cursor).collect();
-    for item in items {
-        let Some(value) = item.child_by_field_name("value") else {
-            continue;
-        };
-        let expr = if value.kind() == "as_pattern" {
-            value.named_child(0).unwrap_or(value)
-        } else {
-            value
-        };
+    for expr in syntax::with_items(with) {
         if expr.kind() != "call" {
             continue;
         }
@@ -236,26 +226,13 @@ fn under_deadline<'t>(ctx: &Context<'_, 't>, node: Node<'t>, function: Node<'t>)
 }
 
 fn is_deadline_scope<'t>(ctx: &Context<'_, 't>, with: Node<'t>) -> bool {
-    let Some(clause) = with.named_child(0).filter(|c| c.kind() == "with_clause") else {
-        return false;
-    };
-    let mut cursor = clause.walk();
-    let found = clause.named_children(&mut cursor).any(|item| {
-        let Some(value) = item.child_by_field_name("value") else {
-            return false;
-        };
-        let expr = if value.kind() == "as_pattern" {
-            value.named_child(0).unwrap_or(value)
-        } else {
-            value
-        };
+    syntax::with_items(with).into_iter().any(|expr| {
         expr.kind() == "call"
             && expr
                 .child_by_field_name("function")
                 .and_then(|c| ctx.semantic.qualified_name(c))
                 .is_some_and(|q| DEADLINE_SCOPES.contains(&q.as_str()))
-    });
-    found
+    })
 }
 
 /// The caller decides the deadline: a `timeout`/`deadline` parameter, or every call of the
@@ -270,20 +247,10 @@ fn caller_controls_deadline<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name:
     let sites = call_sites(ctx, function, ctx.text(name));
     !sites.is_empty()
         && sites.iter().all(|site| {
-            let owner = enclosing_function(*site).unwrap_or(ctx.semantic.root());
+            let owner =
+                syntax::ancestor(*site, "function_definition").unwrap_or(ctx.semantic.root());
             under_deadline(ctx, *site, owner)
         })
-}
-
-fn enclosing_function(node: Node) -> Option<Node> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n.kind() == "function_definition" {
-            return Some(n);
-        }
-        current = n.parent();
-    }
-    None
 }
 
 /// Calls of `function` in this module: by its name, or as `self.name` / `cls.name` in its class.
@@ -370,14 +337,14 @@ fn judge<'t>(
     }
     if flagged
         .iter()
-        .any(|f| inside(f.node, "finally_clause", function))
+        .any(|f| syntax::inside(f.node, "finally_clause", function))
     {
         return report(
             "a deadline inside `finally` could cut cleanup short, so corral leaves it to you"
                 .into(),
         );
     }
-    if contains_kind(body, "yield") {
+    if syntax::contains_kind(body, "yield") {
         return report(
             "a deadline across `yield` in an async generator is unsafe (ASYNC119)".into(),
         );
@@ -529,84 +496,35 @@ fn widen_timeout_handlers(
     function: Node,
     asyncio_timeout: &str,
 ) -> Vec<Edit> {
+    let builtin = |n: Node| {
+        n.kind() == "identifier"
+            && ctx.text(n) == "TimeoutError"
+            && ctx.semantic.lookup("TimeoutError", n).is_none()
+    };
     let mut edits = Vec::new();
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if parent == function {
-            break;
+    for clause in syntax::enclosing_handlers(node, function) {
+        let Some(types) = syntax::except_types(clause) else {
+            continue;
+        };
+        let has_asyncio = types
+            .iter()
+            .any(|t| ctx.semantic.qualified_name(*t).as_deref() == Some("asyncio.TimeoutError"));
+        let Some(plain) = types.iter().find(|t| builtin(**t)).filter(|_| !has_asyncio) else {
+            continue;
+        };
+        if types.len() == 1 && clause.child_by_field_name("value") == Some(*plain) {
+            edits.push(Edit::replace(
+                *plain,
+                format!("(TimeoutError, {asyncio_timeout})"),
+            ));
+        } else {
+            edits.push(Edit::insert(
+                plain.end_byte(),
+                format!(", {asyncio_timeout}"),
+            ));
         }
-        let in_try_body =
-            parent.kind() == "try_statement" && parent.child_by_field_name("body") == Some(current);
-        if in_try_body {
-            let mut cursor = parent.walk();
-            for clause in parent.named_children(&mut cursor) {
-                if clause.kind() != "except_clause" {
-                    continue;
-                }
-                let Some(value) = clause.child_by_field_name("value") else {
-                    continue;
-                };
-                let builtin = |n: Node| {
-                    n.kind() == "identifier"
-                        && ctx.text(n) == "TimeoutError"
-                        && ctx.semantic.lookup("TimeoutError", n).is_none()
-                };
-                if builtin(value) {
-                    edits.push(Edit::replace(
-                        value,
-                        format!("(TimeoutError, {asyncio_timeout})"),
-                    ));
-                } else if value.kind() == "tuple" {
-                    let mut inner = value.walk();
-                    let items: Vec<Node> = value.named_children(&mut inner).collect();
-                    let has_asyncio = items.iter().any(|i| {
-                        ctx.semantic.qualified_name(*i).as_deref() == Some("asyncio.TimeoutError")
-                    });
-                    if let Some(item) = items.iter().find(|i| builtin(**i)).filter(|_| !has_asyncio)
-                    {
-                        edits.push(Edit::insert(
-                            item.end_byte(),
-                            format!(", {asyncio_timeout}"),
-                        ));
-                    }
-                }
-            }
-        }
-        current = parent;
     }
     edits
-}
-
-fn inside(node: Node, kind: &str, stop: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n == stop {
-            return false;
-        }
-        if n.kind() == kind {
-            return true;
-        }
-        current = n.parent();
-    }
-    false
-}
-
-fn contains_kind(root: Node, kind: &str) -> bool {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == kind {
-            return true;
-        }
-        if matches!(
-            node.kind(),
-            "function_definition" | "lambda" | "class_definition"
-        ) {
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    false
 }
 
 /// An `except` in the body that catches CancelledError (bare, `BaseException`,
@@ -623,7 +541,7 @@ fn swallowed_cancellation<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Option<(
         }
         if node.kind() == "except_clause"
             && catches_cancellation(ctx, node)
-            && !contains_kind(node, "raise_statement")
+            && !syntax::contains_kind(node, "raise_statement")
             && found.is_none_or(|f| node.start_byte() < f.start_byte())
         {
             found = Some(node);
@@ -642,9 +560,6 @@ fn swallowed_cancellation<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Option<(
 }
 
 fn catches_cancellation<'t>(ctx: &Context<'_, 't>, clause: Node<'t>) -> bool {
-    let Some(value) = clause.child_by_field_name("value") else {
-        return true; // a bare `except:`
-    };
     let catches = |n: Node| match ctx.semantic.qualified_name(n).as_deref() {
         Some("asyncio.CancelledError") => true,
         _ => {
@@ -653,11 +568,6 @@ fn catches_cancellation<'t>(ctx: &Context<'_, 't>, clause: Node<'t>) -> bool {
                 && ctx.semantic.lookup("BaseException", n).is_none()
         }
     };
-    if value.kind() == "tuple" {
-        let mut cursor = value.walk();
-        let any = value.named_children(&mut cursor).any(catches);
-        any
-    } else {
-        catches(value)
-    }
+    // A bare `except:` catches everything.
+    syntax::except_types(clause).is_none_or(|types| types.into_iter().any(catches))
 }

@@ -6,6 +6,7 @@ use tree_sitter::Node;
 
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::PyVersion;
+use crate::syntax;
 
 pub static RULE: Rule = Rule {
     id: "legacy-wait-for",
@@ -93,7 +94,7 @@ fn rewrite<'t>(
             fix: None,
         })
     };
-    if contains_call(timeout) {
+    if syntax::contains_kind(timeout, "call") {
         return report("its timeout is computed by a call, which would then run before the awaitable is made, so corral leaves it to you");
     }
     if !ctx.starts_line(statement.start_byte()) {
@@ -164,18 +165,6 @@ fn rewrite<'t>(
     })
 }
 
-fn contains_call(node: Node) -> bool {
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "call" {
-            return true;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
-}
-
 /// In the `try` directly around `statement`, `asyncio.TimeoutError` in `except` clauses becomes
 /// the builtin `TimeoutError` (when that name is not shadowed). Returns whether any was renamed.
 fn modernise_handlers(
@@ -184,37 +173,14 @@ fn modernise_handlers(
     function: Node,
     edits: &mut Vec<Edit>,
 ) -> bool {
-    let mut current = statement;
-    let try_statement = loop {
-        let Some(parent) = current.parent() else {
-            return false;
-        };
-        if parent == function {
-            return false;
-        }
-        if parent.kind() == "try_statement" {
-            if parent.child_by_field_name("body") != Some(current) {
-                return false;
-            }
-            break parent;
-        }
-        current = parent;
+    // Only the innermost `try`: an outer handler may also see other code's timeouts.
+    let handlers = syntax::enclosing_handlers(statement, function);
+    let Some(innermost) = handlers.first().and_then(|h| h.parent()) else {
+        return false;
     };
     let mut renamed = false;
-    let mut cursor = try_statement.walk();
-    for clause in try_statement.named_children(&mut cursor) {
-        if clause.kind() != "except_clause" {
-            continue;
-        }
-        let Some(value) = clause.child_by_field_name("value") else {
-            continue;
-        };
-        let mut candidates = vec![value];
-        if value.kind() == "tuple" {
-            let mut inner = value.walk();
-            candidates = value.named_children(&mut inner).collect();
-        }
-        for candidate in candidates {
+    for clause in handlers.iter().filter(|h| h.parent() == Some(innermost)) {
+        for candidate in syntax::except_types(*clause).unwrap_or_default() {
             let is_asyncio_timeout = candidate.kind() == "attribute"
                 && ctx.semantic.qualified_name(candidate).as_deref()
                     == Some("asyncio.TimeoutError");

@@ -10,6 +10,7 @@ use tree_sitter::Node;
 
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::semantic::BindingKind;
+use crate::syntax;
 
 pub static RULE: Rule = Rule {
     id: "unbounded-gather",
@@ -316,7 +317,7 @@ fn local_definition<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<Node<
                 return None;
             }
             let method = ctx.text(callee.child_by_field_name("attribute")?);
-            let class = ancestor(callee, "class_definition")?;
+            let class = syntax::ancestor(callee, "class_definition")?;
             let body = class.child_by_field_name("body")?;
             let mut cursor = body.walk();
             let found = body.named_children(&mut cursor).find_map(|stmt| {
@@ -354,18 +355,10 @@ fn holds_a_limiter(def: Node) -> bool {
 }
 
 fn is_async_with_on_name(node: Node) -> bool {
-    if node.kind() != "with_statement" || node.child(0).is_none_or(|c| c.kind() != "async") {
-        return false;
-    }
-    let Some(clause) = node.named_child(0).filter(|c| c.kind() == "with_clause") else {
-        return false;
-    };
-    let mut cursor = clause.walk();
-    let items: Vec<Node> = clause.named_children(&mut cursor).collect();
-    items.iter().any(|item| {
-        item.child_by_field_name("value")
-            .is_some_and(|v| matches!(v.kind(), "identifier" | "attribute"))
-    })
+    syntax::is_async_with(node)
+        && syntax::with_items(node)
+            .iter()
+            .any(|v| matches!(v.kind(), "identifier" | "attribute"))
 }
 
 /// Whether the gather already runs under `async with <limiter>:` in its own function.
@@ -471,17 +464,6 @@ fn identifiers_named<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> V
     }
     found.sort_by_key(|n| n.start_byte());
     found
-}
-
-fn ancestor<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n.kind() == kind {
-            return Some(n);
-        }
-        current = n.parent();
-    }
-    None
 }
 
 fn describe<'t>(ctx: &Context<'_, 't>, splat: Node<'t>) -> String {
