@@ -1,62 +1,15 @@
 //! The command line as users and CI scripts use it, over temporary directories and real git.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use common::{corral, corral_stdin, git, stderr, stdout};
 
 const FANOUT: &str = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\nasync def main(urls):\n    return await asyncio.gather(*[fetch(u) for u in urls])\n";
 const CLEAN: &str =
     "import asyncio\n\n\nasync def main(a, b):\n    return await asyncio.gather(a, b)\n";
-
-fn corral(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("corral runs")
-}
-
-fn corral_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=corral",
-            "-c",
-            "user.email=corral@example.invalid",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// A temporary directory holding `files`, optionally committed to a fresh git repository.
 fn project(files: &[(&str, &[u8])], repo: bool) -> tempfile::TempDir {

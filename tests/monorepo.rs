@@ -4,38 +4,14 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+
+use common::{corral, git, text};
 
 const NETWORK: &str = "import asyncio\n\nimport httpx\n\n\nasync def one(client: httpx.AsyncClient, url):\n    return await client.get(url)\n\n\nasync def many(client: httpx.AsyncClient, urls):\n    return await asyncio.gather(*[one(client, u) for u in urls])\n";
 const REQUESTS: &str = "import requests\n\n\ndef get(url):\n    return requests.get(url)\n";
-
-fn corral(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corral"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("corral runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=corral",
-            "-c",
-            "user.email=corral@example.invalid",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
-    out
-}
 
 fn write(root: &Path, name: &str, content: &str) {
     let path = root.join(name);
