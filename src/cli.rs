@@ -17,7 +17,7 @@ use crate::files::{self, FileResult, Overrides, Resolver, Status};
 use crate::registry::{self, RULES};
 use crate::report::{self, Format, Summary};
 use crate::rule::Rule;
-use crate::settings::PyVersion;
+use crate::settings::{HttpClient, PyVersion};
 use crate::split::{self, SplitBy};
 
 #[derive(Parser)]
@@ -98,6 +98,9 @@ struct Common {
     /// requires-python, else py39
     #[arg(long)]
     target_version: Option<PyVersion>,
+    /// How thread-pool network I/O moves to asyncio: httpx, or requests through to_thread
+    #[arg(long, value_enum, default_value_t = HttpClient::Auto)]
+    http_client: HttpClient,
     /// Leave out paths matching these globs (comma-separated or repeated)
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
@@ -263,6 +266,7 @@ fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> 
         max_concurrency: common.max_concurrency,
         timeout: common.timeout,
         target: common.target_version,
+        http_client: common.http_client,
     });
     let fix = !matches!(mode, Mode::Check { .. });
 

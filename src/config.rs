@@ -46,6 +46,9 @@ pub struct PackageConfig {
     /// `requires-python` of the package's `pyproject.toml`.
     pub requires_python: Option<PyVersion>,
     pub exclude: Option<GlobSet>,
+    /// Whether the nearest project metadata (`pyproject.toml`, `requirements*.txt`,
+    /// `setup.cfg`) mentions httpx; `None` when there is no metadata at all.
+    pub declares_httpx: Option<bool>,
 }
 
 impl PackageConfig {
@@ -80,9 +83,44 @@ pub fn glob_set(patterns: &[String], origin: &str) -> Result<GlobSet> {
     Ok(builder.build()?)
 }
 
+/// Whether the nearest directory at or above `dir` with project metadata declares httpx.
+fn declares_httpx(dir: &Path) -> Option<bool> {
+    for candidate in dir.ancestors() {
+        let Ok(entries) = std::fs::read_dir(candidate) else {
+            continue;
+        };
+        let metadata: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                name == "pyproject.toml"
+                    || name == "setup.cfg"
+                    || (name.starts_with("requirements") && name.ends_with(".txt"))
+            })
+            .collect();
+        if metadata.is_empty() {
+            continue;
+        }
+        return Some(metadata.iter().any(|p| {
+            std::fs::read_to_string(p).is_ok_and(|text| {
+                text.lines()
+                    .map(|l| l.split('#').next().unwrap_or_default())
+                    .any(|l| l.contains("httpx"))
+            })
+        }));
+    }
+    None
+}
+
 /// Reads the configuration governing `dir`: the nearest directory at or above it holding a
 /// `corral.toml` or a `pyproject.toml`.
 pub fn load_for_dir(dir: &Path) -> Result<PackageConfig> {
+    let mut package = load_config_for_dir(dir)?;
+    package.declares_httpx = declares_httpx(dir);
+    Ok(package)
+}
+
+fn load_config_for_dir(dir: &Path) -> Result<PackageConfig> {
     for candidate in dir.ancestors() {
         let corral = candidate.join("corral.toml");
         let pyproject = candidate.join("pyproject.toml");

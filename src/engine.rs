@@ -291,6 +291,10 @@ fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
     });
     let mut chosen: Vec<&Fix> = Vec::new();
     for fix in fixes {
+        if !edits_are_disjoint(&fix.edits) {
+            // A transform's own edits must not overlap; such a fix is never applied.
+            continue;
+        }
         let span = fix.span();
         let free = chosen.iter().all(|taken| {
             let t = taken.span();
@@ -301,6 +305,12 @@ fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
         }
     }
     chosen
+}
+
+fn edits_are_disjoint(edits: &[Edit]) -> bool {
+    let mut ranges: Vec<&std::ops::Range<usize>> = edits.iter().map(|e| &e.range).collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    ranges.windows(2).all(|w| w[0].end <= w[1].start)
 }
 
 /// All edits of a pass: the fixes' own, then the imports and module statements they need, once.

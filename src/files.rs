@@ -13,7 +13,7 @@ use crate::config::{self, PackageConfig};
 use crate::engine::{self, Fixing, Outcome};
 use crate::registry::RULES;
 use crate::rule::Rule;
-use crate::settings::{PyVersion, RuleSettings, Settings};
+use crate::settings::{HttpClient, PyVersion, RuleSettings, Settings};
 use crate::source::SourceText;
 
 /// Directories that hold other people's code or build output, never walked into.
@@ -102,6 +102,7 @@ pub struct Overrides {
     pub max_concurrency: Option<u32>,
     pub timeout: Option<f64>,
     pub target: Option<PyVersion>,
+    pub http_client: HttpClient,
 }
 
 /// How one file is to be processed.
@@ -160,6 +161,14 @@ impl Resolver {
             .max_concurrency
             .or(cfg.max_concurrency)
             .unwrap_or(settings.max_concurrency);
+        settings.http_client = match (o.http_client, package.declares_httpx) {
+            (HttpClient::Auto, Some(false)) => {
+                settings.httpx_missing = true;
+                HttpClient::ToThread
+            }
+            (HttpClient::Auto, _) => HttpClient::Httpx,
+            (chosen, _) => chosen,
+        };
         if let Some(timeout) = o.timeout.or(cfg.timeout) {
             settings.timeout = timeout;
             settings.timeout_chosen = true;

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod engine;
 pub mod files;
 pub mod git;
+pub mod http;
 pub mod imports;
 pub mod parse;
 pub mod registry;

@@ -10,12 +10,15 @@ mod blocking_wait_without_timeout;
 mod legacy_wait_for;
 #[path = "../transforms/missing-timeout/rule.rs"]
 mod missing_timeout;
+#[path = "../transforms/threadpool-network-io/rule.rs"]
+mod threadpool_network_io;
 #[path = "../transforms/unbounded-gather/rule.rs"]
 mod unbounded_gather;
 
 /// Every transform, in the order `corral rules` lists them.
 pub static RULES: &[&Rule] = &[
     &unbounded_gather::RULE,
+    &threadpool_network_io::RULE,
     &missing_timeout::RULE,
     &await_without_deadline::RULE,
     &blocking_wait_without_timeout::RULE,

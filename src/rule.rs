@@ -119,6 +119,16 @@ impl<'t> Context<'_, 't> {
         )
     }
 
+    /// The constant every fan-out transform bounds concurrency with, from `--max-concurrency`.
+    pub fn limit_constant(&self, at: Node<'t>) -> (String, Vec<String>) {
+        self.module_constant(
+            "MAX_CONCURRENCY",
+            &self.settings.max_concurrency.to_string(),
+            "corral: most awaitables or requests one fan-out runs at once; keep <= the HTTP client's pool size",
+            at,
+        )
+    }
+
     /// The `keyword_argument` named `name` in a call, if any.
     pub fn keyword(&self, call: Node<'t>, name: &str) -> Option<Node<'t>> {
         let args = call.child_by_field_name("arguments")?;

@@ -50,6 +50,23 @@ pub struct Settings {
     pub target: PyVersion,
     /// Settings one transform uses instead of the above, by transform name.
     pub per_rule: BTreeMap<&'static str, RuleSettings>,
+    /// How thread-pool network I/O moves to asyncio.
+    pub http_client: HttpClient,
+    /// Set when `--http-client auto` fell back to `to-thread` because the package's metadata
+    /// does not declare httpx.
+    pub httpx_missing: bool,
+}
+
+/// The HTTP client a rewrite to asyncio uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum HttpClient {
+    /// httpx when the project declares it or has no metadata, else to-thread
+    #[default]
+    Auto,
+    /// `httpx.AsyncClient`: the full conversion
+    Httpx,
+    /// keep requests; each call runs through `asyncio.to_thread` in the same bounded TaskGroup
+    ToThread,
 }
 
 /// A transform's own `max-concurrency` and `timeout`, from its config table.
@@ -67,6 +84,8 @@ impl Default for Settings {
             timeout_chosen: false,
             target: PyVersion::DEFAULT,
             per_rule: BTreeMap::new(),
+            http_client: HttpClient::Httpx,
+            httpx_missing: false,
         }
     }
 }

@@ -51,6 +51,13 @@ fn case_settings(text: &str) -> Settings {
             }
             "target" => settings.target = value.parse().unwrap(),
             "max-concurrency" => settings.max_concurrency = value.parse().unwrap(),
+            "http-client" => {
+                settings.http_client = match value {
+                    "httpx" => corral::settings::HttpClient::Httpx,
+                    "to-thread" => corral::settings::HttpClient::ToThread,
+                    _ => panic!("http-client is httpx or to-thread"),
+                }
+            }
             _ => panic!("unknown case setting {key}"),
         }
     }

@@ -25,7 +25,6 @@ static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
 
 /// Iterables this small are a fixed set of calls, not fan-out (catalog: literal-small, K = 8).
 const SMALL_LITERAL: usize = 8;
-const LIMIT_NAME: &str = "MAX_CONCURRENCY";
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -515,12 +514,7 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
             plans[0].over
         ));
     };
-    let (limit_name, module_statements) = ctx.module_constant(
-        LIMIT_NAME,
-        &limit.to_string(),
-        "corral unbounded-gather: awaitables one gather runs at once; keep <= the HTTP client's pool size",
-        anchor,
-    );
+    let (limit_name, module_statements) = ctx.limit_constant(anchor);
     let limiter = sem.fresh_name("_limiter");
     let bounded = sem.fresh_name("_bounded");
 

@@ -1,0 +1,526 @@
+//! What moving blocking `requests` calls onto asyncio needs to know (catalog CONC201, §T-K, §T-X):
+//! whether a callable handed to an executor is network-only, and how its requests calls read with
+//! an `httpx.AsyncClient`.
+
+use tree_sitter::Node;
+
+use crate::engine::apply_edits;
+use crate::rule::{Context, Edit};
+use crate::semantic::BindingKind;
+use crate::syntax;
+
+pub const REQUESTS_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
+
+/// Builtins a network-only worker may call: plain Python, no I/O that matters.
+const PLAIN_BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "enumerate",
+    "float",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "max",
+    "min",
+    "print",
+    "range",
+    "repr",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+];
+
+/// Module functions a network-only worker may call.
+const PLAIN_FUNCTIONS: &[&str] = &[
+    "json.dumps",
+    "json.loads",
+    "urllib.parse.urlencode",
+    "urllib.parse.urljoin",
+    "urllib.parse.quote",
+];
+
+/// Response attributes that mean the same in httpx.
+const SAME_RESPONSE_API: &[&str] = &[
+    "status_code",
+    "text",
+    "content",
+    "headers",
+    "json",
+    "raise_for_status",
+    "encoding",
+];
+
+/// A callable handed to an executor, judged.
+pub enum Worker<'t> {
+    /// Not network I/O (a CPU-bound function, or something corral cannot see): left alone.
+    NotNetwork,
+    /// Network I/O that corral will not move, with the reason.
+    Refused(String),
+    /// `requests.<verb>`, possibly through `functools.partial` or a one-call lambda; `keywords`
+    /// are the fixed keyword arguments, already in httpx's spelling.
+    Call { verb: String, keywords: Vec<String> },
+    /// A same-module function that only does requests calls and plain Python.
+    Function { def: Node<'t>, name: &'t str },
+}
+
+pub fn classify_worker<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Worker<'t> {
+    let sem = ctx.semantic;
+    if let Some(verb) = requests_verb(ctx, callable) {
+        return Worker::Call {
+            verb,
+            keywords: Vec::new(),
+        };
+    }
+    match callable.kind() {
+        "call" => {
+            let is_partial = callable
+                .child_by_field_name("function")
+                .and_then(|f| sem.qualified_name(f))
+                .is_some_and(|q| q == "functools.partial");
+            let args = callable.child_by_field_name("arguments");
+            let Some((target, rest)) = args.filter(|_| is_partial).and_then(|a| {
+                let mut cursor = a.walk();
+                let items: Vec<Node> = a
+                    .named_children(&mut cursor)
+                    .filter(|n| n.kind() != "comment")
+                    .collect();
+                items.split_first().map(|(f, r)| (*f, r.to_vec()))
+            }) else {
+                return Worker::NotNetwork;
+            };
+            let Some(verb) = requests_verb(ctx, target) else {
+                return Worker::NotNetwork;
+            };
+            if rest.iter().any(|a| a.kind() != "keyword_argument") {
+                return Worker::Refused(
+                    "a functools.partial that fixes positional arguments".to_string(),
+                );
+            }
+            match map_keywords(ctx, &verb, &rest) {
+                Ok(keywords) => Worker::Call { verb, keywords },
+                Err(why) => Worker::Refused(why),
+            }
+        }
+        "lambda" => {
+            let body = callable.child_by_field_name("body");
+            let params = callable
+                .child_by_field_name("parameters")
+                .map(|p| ctx.text(p).trim().to_string())
+                .unwrap_or_default();
+            let Some(call) = body.filter(|b| b.kind() == "call") else {
+                return Worker::NotNetwork;
+            };
+            let Some(verb) = call
+                .child_by_field_name("function")
+                .and_then(|f| requests_verb(ctx, f))
+            else {
+                return Worker::NotNetwork;
+            };
+            let args = call.child_by_field_name("arguments");
+            let items: Vec<Node> = args
+                .map(|a| {
+                    let mut cursor = a.walk();
+                    let items: Vec<Node> = a
+                        .named_children(&mut cursor)
+                        .filter(|n| n.kind() != "comment")
+                        .collect();
+                    items
+                })
+                .unwrap_or_default();
+            let simple = items
+                .first()
+                .is_some_and(|first| ctx.text(*first) == params)
+                && !params.contains(',')
+                && !params.is_empty();
+            if !simple || items[1..].iter().any(|a| a.kind() != "keyword_argument") {
+                return Worker::Refused(
+                    "a lambda that is not `lambda x: requests.<verb>(x, key=value, ...)`"
+                        .to_string(),
+                );
+            }
+            match map_keywords(ctx, &verb, &items[1..]) {
+                Ok(keywords) => Worker::Call { verb, keywords },
+                Err(why) => Worker::Refused(why),
+            }
+        }
+        "identifier" => {
+            let Some(binding) = sem.origin(callable) else {
+                return Worker::NotNetwork;
+            };
+            if binding.kind != BindingKind::FunctionDef {
+                return Worker::NotNetwork;
+            }
+            let def = binding.node;
+            match network_only(ctx, def) {
+                Ok(true) => Worker::Function {
+                    def,
+                    name: ctx.text(callable),
+                },
+                Ok(false) => Worker::NotNetwork,
+                Err(why) => Worker::Refused(why),
+            }
+        }
+        _ => Worker::NotNetwork,
+    }
+}
+
+/// `requests.get` (or an alias of it) as its verb.
+fn requests_verb<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<String> {
+    let q = ctx.semantic.qualified_name(callee)?;
+    let verb = q.strip_prefix("requests.")?;
+    REQUESTS_VERBS.contains(&verb).then(|| verb.to_string())
+}
+
+/// Whether a function only does requests calls plus plain Python: `Ok(true)` when it does
+/// requests calls and nothing else that blocks, `Ok(false)` when it does no requests call at all,
+/// `Err` with the reason when it mixes them with something corral cannot move.
+fn network_only<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> Result<bool, String> {
+    let sem = ctx.semantic;
+    let name = def
+        .child_by_field_name("name")
+        .map_or("the worker", |n| ctx.text(n));
+    if def.child(0).is_some_and(|c| c.kind() == "async") {
+        return Ok(false);
+    }
+    let Some(body) = def.child_by_field_name("body") else {
+        return Ok(false);
+    };
+    let mut has_requests = false;
+    let mut problem: Option<String> = None;
+    let mut note = |why: String| {
+        problem.get_or_insert(why);
+    };
+    if def
+        .parent()
+        .is_some_and(|p| p.kind() == "decorated_definition")
+    {
+        note(format!("`{name}` is decorated"));
+    }
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "lambda" | "class_definition" => {
+                note(format!("`{name}` defines a nested function or class"));
+                continue;
+            }
+            "global_statement" | "nonlocal_statement" | "yield" | "await" | "with_statement" => {
+                note(format!(
+                    "`{name}` uses `{}`",
+                    node.kind().replace("_statement", "")
+                ));
+            }
+            "call" => {
+                if let Err(why) = judge_call(ctx, node, &mut has_requests) {
+                    note(format!("`{name}` {why}"));
+                }
+            }
+            "attribute" => {
+                if let Some(attr) = response_attribute(ctx, node) {
+                    if !SAME_RESPONSE_API.contains(&attr) {
+                        note(format!(
+                            "`{name}` uses the response's `.{attr}`, which httpx does not offer the same way"
+                        ));
+                    }
+                }
+            }
+            "except_clause" => {
+                for t in syntax::except_types(node).unwrap_or_default() {
+                    if let Err(why) = map_exception(ctx, t) {
+                        note(format!("`{name}` {why}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let _ = sem;
+    match (has_requests, problem) {
+        (false, _) => Ok(false),
+        (true, None) => Ok(true),
+        (true, Some(why)) => Err(why),
+    }
+}
+
+/// One call inside a worker: a requests verb, a response method, plain Python, or a problem.
+fn judge_call<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    has_requests: &mut bool,
+) -> Result<(), String> {
+    let sem = ctx.semantic;
+    let Some(callee) = call.child_by_field_name("function") else {
+        return Ok(());
+    };
+    if let Some(verb) = requests_verb(ctx, callee) {
+        *has_requests = true;
+        let args = requests_keywords(call);
+        return map_keywords(ctx, &verb, &args).map(|_| ());
+    }
+    let shown = ctx.text(callee);
+    match callee.kind() {
+        "identifier" => match sem.lookup(ctx.text(callee), callee) {
+            None if PLAIN_BUILTINS.contains(&shown) => Ok(()),
+            _ => Err(format!("calls `{shown}`, which may block")),
+        },
+        "attribute" => {
+            if response_attribute(ctx, callee).is_some() {
+                return Ok(()); // judged as an attribute
+            }
+            match sem.qualified_name(callee) {
+                Some(q) if PLAIN_FUNCTIONS.contains(&q.as_str()) => Ok(()),
+                Some(q) => Err(format!(
+                    "calls `{q}`, which is not network I/O corral can move"
+                )),
+                // A method of a local value: plain Python.
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// For `resp.<attr>` where `resp` holds a requests response in this function: the attribute.
+fn response_attribute<'t>(ctx: &Context<'_, 't>, attribute: Node<'t>) -> Option<&'t str> {
+    let object = attribute.child_by_field_name("object")?;
+    let attr = ctx.text(attribute.child_by_field_name("attribute")?);
+    let from_requests = match object.kind() {
+        "identifier" => ctx.semantic.origin(object).is_some_and(|b| {
+            b.kind == BindingKind::Assignment
+                && b.node
+                    .child_by_field_name("right")
+                    .filter(|r| r.kind() == "call")
+                    .and_then(|r| r.child_by_field_name("function"))
+                    .is_some_and(|f| requests_verb(ctx, f).is_some())
+        }),
+        "call" => object
+            .child_by_field_name("function")
+            .is_some_and(|f| requests_verb(ctx, f).is_some()),
+        _ => false,
+    };
+    from_requests.then_some(attr)
+}
+
+fn requests_keywords(call: Node) -> Vec<Node> {
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut cursor = args.walk();
+    let items: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|a| matches!(a.kind(), "keyword_argument" | "dictionary_splat"))
+        .collect();
+    items
+}
+
+/// requests keyword arguments as httpx reads them (table T-K), or why they cannot be.
+pub fn map_keywords<'t>(
+    ctx: &Context<'_, 't>,
+    verb: &str,
+    keywords: &[Node<'t>],
+) -> Result<Vec<String>, String> {
+    let mut mapped = Vec::new();
+    for kw in keywords {
+        if kw.kind() == "dictionary_splat" {
+            return Err("passes **kwargs, whose keys corral cannot map to httpx".to_string());
+        }
+        let (Some(name), Some(value)) = (
+            kw.child_by_field_name("name"),
+            kw.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let name = ctx.text(name);
+        let text = ctx.text(value);
+        match name {
+            "timeout" if value.kind() == "tuple" => {
+                return Err(
+                    "passes a (connect, read) timeout tuple, which httpx spells differently"
+                        .to_string(),
+                )
+            }
+            "allow_redirects" => mapped.push(format!("follow_redirects={text}")),
+            "params" => {
+                if value.kind() != "dictionary" || contains_none_value(value) {
+                    return Err(
+                        "passes params= that may hold None values, which requests drops and httpx sends"
+                            .to_string(),
+                    );
+                }
+                mapped.push(format!("params={text}"));
+            }
+            "data" if value.kind() != "dictionary" => {
+                return Err(
+                    "passes data= that is not a dict (httpx wants content= for raw bytes)"
+                        .to_string(),
+                )
+            }
+            "verify" | "cert" | "proxies" => {
+                return Err(format!(
+                    "passes {name}= per request, which httpx only takes on the client"
+                ))
+            }
+            "stream" => return Err("streams the response (stream=True)".to_string()),
+            "hooks" => {
+                return Err("passes hooks=, which httpx takes as client event_hooks".to_string())
+            }
+            "timeout" | "headers" | "cookies" | "auth" | "json" | "data" | "files" => {
+                mapped.push(format!("{name}={text}"))
+            }
+            other => {
+                return Err(format!(
+                    "passes {other}=, which corral does not map to httpx"
+                ))
+            }
+        }
+    }
+    // requests.head does not follow redirects; the shared client does.
+    if verb == "head" && !mapped.iter().any(|k| k.starts_with("follow_redirects=")) {
+        mapped.push("follow_redirects=False".to_string());
+    }
+    Ok(mapped)
+}
+
+fn contains_none_value(dict: Node) -> bool {
+    let mut cursor = dict.walk();
+    let found = dict.named_children(&mut cursor).any(|pair| {
+        pair.kind() != "pair"
+            || pair
+                .child_by_field_name("value")
+                .is_some_and(|v| v.kind() == "none" || v.kind() == "identifier")
+    });
+    found
+}
+
+/// A requests exception as the httpx exception(s) that mean the same (table T-X), written with
+/// `httpx` as the module's name.
+fn map_exception<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> Result<Option<String>, String> {
+    let Some(q) = ctx.semantic.qualified_name(node).or_else(|| {
+        (node.kind() == "identifier" && ctx.semantic.lookup(ctx.text(node), node).is_none())
+            .then(|| format!("builtins.{}", ctx.text(node)))
+    }) else {
+        return Ok(None);
+    };
+    let q = q.replace("requests.exceptions.", "requests.");
+    Ok(Some(match q.as_str() {
+        "builtins.OSError" | "builtins.IOError" | "builtins.EnvironmentError" => {
+            return Err(
+                "catches OSError: requests exceptions are OSErrors, httpx exceptions are not"
+                    .to_string(),
+            )
+        }
+        "requests.RequestException" => {
+            "(httpx.HTTPError, httpx.InvalidURL, ValueError)".to_string()
+        }
+        "requests.HTTPError" => "httpx.HTTPStatusError".to_string(),
+        "requests.ConnectionError" => {
+            "(httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)".to_string()
+        }
+        "requests.Timeout" => "httpx.TimeoutException".to_string(),
+        "requests.ConnectTimeout" => "httpx.ConnectTimeout".to_string(),
+        "requests.ReadTimeout" => "httpx.ReadTimeout".to_string(),
+        "requests.TooManyRedirects" => "httpx.TooManyRedirects".to_string(),
+        other if other.starts_with("requests.") => {
+            return Err(format!(
+                "catches `{other}`, which has no httpx equivalent corral knows"
+            ))
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// The async twin of a network-only function: `async def <twin>(client, ...)` whose requests
+/// calls are awaited on the client, with exception handlers mapped to httpx.
+pub fn async_twin<'t>(
+    ctx: &Context<'_, 't>,
+    def: Node<'t>,
+    twin: &str,
+    client: &str,
+) -> Option<String> {
+    let start = def.start_byte();
+    let mut edits = Vec::new();
+    let name = def.child_by_field_name("name")?;
+    let params = def.child_by_field_name("parameters")?;
+    edits.push(Edit {
+        range: start..name.end_byte(),
+        text: format!("async def {twin}"),
+    });
+    let inner_empty = ctx
+        .text(params)
+        .trim_start_matches('(')
+        .trim()
+        .starts_with(')');
+    edits.push(Edit::insert(
+        params.start_byte() + 1,
+        if inner_empty {
+            client.to_string()
+        } else {
+            format!("{client}, ")
+        },
+    ));
+    let body = def.child_by_field_name("body")?;
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call" => {
+                let callee = node.child_by_field_name("function")?;
+                if let Some(verb) = requests_verb(ctx, callee) {
+                    let wrap = node.parent().is_some_and(|p| {
+                        matches!(p.kind(), "attribute" | "subscript" | "call")
+                            && p.child(0) == Some(node)
+                    });
+                    edits.push(Edit::insert(
+                        node.start_byte(),
+                        if wrap { "(await " } else { "await " },
+                    ));
+                    edits.push(Edit::replace(callee, format!("{client}.{verb}")));
+                    for kw in requests_keywords(node) {
+                        let kw_name = kw.child_by_field_name("name")?;
+                        if ctx.text(kw_name) == "allow_redirects" {
+                            edits.push(Edit::replace(kw_name, "follow_redirects"));
+                        }
+                    }
+                    if verb == "head"
+                        && !requests_keywords(node)
+                            .iter()
+                            .any(|k| ctx.text(*k).starts_with("allow_redirects"))
+                    {
+                        edits.extend(ctx.add_keyword(node, "follow_redirects", "False")?);
+                    }
+                    if wrap {
+                        edits.push(Edit::insert(node.end_byte(), ")"));
+                    }
+                }
+            }
+            "except_clause" => {
+                for t in syntax::except_types(node).unwrap_or_default() {
+                    if let Ok(Some(mapped)) = map_exception(ctx, t) {
+                        edits.push(Edit::replace(t, mapped));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let local: Vec<Edit> = edits
+        .into_iter()
+        .map(|e| Edit {
+            range: e.range.start - start..e.range.end - start,
+            text: e.text,
+        })
+        .collect();
+    Some(apply_edits(ctx.text(def), &local))
+}

@@ -1,0 +1,739 @@
+//! `threadpool-network-io` (CONC201): `with ThreadPoolExecutor(...) as ex: ... ex.map(fn, items)`
+//! where `fn` is network I/O becomes a bounded `asyncio.TaskGroup` over one `httpx.AsyncClient`
+//! (or, with `--http-client to-thread`, over `asyncio.to_thread`), following catalog shape T1 and
+//! the synchronous-caller policy T5.
+
+use tree_sitter::Node;
+
+use crate::http::{async_twin, classify_worker, Worker};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::settings::{HttpClient, PyVersion};
+use crate::syntax;
+
+pub static RULE: Rule = Rule {
+    id: "threadpool-network-io",
+    code: "CONC201",
+    summary: "thread pool mapping network I/O: move it to a bounded asyncio.TaskGroup",
+    doc: include_str!("doc.md"),
+    triggers: &["ThreadPoolExecutor", "ProcessPoolExecutor"],
+    check,
+};
+
+static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in QUERY.matches(ctx).iter() {
+        let (Some(with), Some(ctor), Some(executor), Some(pool), Some(body)) = (
+            m.get("with"),
+            m.get("ctor"),
+            m.get("executor"),
+            m.get("pool"),
+            m.get("body"),
+        ) else {
+            continue;
+        };
+        let kind = ctx.semantic.qualified_name(ctor);
+        let process = match kind.as_deref() {
+            Some("concurrent.futures.ThreadPoolExecutor") => false,
+            Some("concurrent.futures.ProcessPoolExecutor") => true,
+            _ => continue,
+        };
+        if let Some(finding) = judge(ctx, with, executor, ctx.text(pool), body, process) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// How the `map` results are consumed: the one statement of the `with` body.
+enum Consumer<'t> {
+    /// `name = list(ex.map(...))`
+    Assign(&'t str),
+    /// `return list(ex.map(...))`
+    Return,
+    /// `for name in ex.map(...): body`
+    Stream { target: &'t str, body: Node<'t> },
+}
+
+struct MapCall<'t> {
+    worker: Node<'t>,
+    iterables: Vec<Node<'t>>,
+    consumer: Consumer<'t>,
+}
+
+fn judge<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+    executor: Node<'t>,
+    pool: &str,
+    body: Node<'t>,
+    process: bool,
+) -> Option<Finding> {
+    let report = |message: String| {
+        Some(Finding {
+            rule: &RULE,
+            range: with.start_byte()..body.start_byte(),
+            message,
+            fix: None,
+        })
+    };
+    let map_call = find_map_call(ctx, pool, body)?;
+    let (worker_node, iterables) = map_arguments(ctx, map_call);
+    let worker_node = worker_node?;
+    let shown = ctx.text(worker_node);
+    let what = format!("the thread pool maps network I/O (`{shown}`)");
+    let worker = match classify_worker(ctx, worker_node) {
+        // CPU work, or nothing corral can see: a thread pool that is none of its business.
+        Worker::NotNetwork => return None,
+        Worker::Refused(why) => return report(format!("{what}, but corral leaves it: {why}")),
+        w => w,
+    };
+    if process {
+        return report(format!(
+            "a ProcessPoolExecutor maps network I/O (`{shown}`); corral does not move process pools"
+        ));
+    }
+    let map = match consumer(ctx, body, map_call).and_then(|c| iterables.map(|i| (c, i))) {
+        Ok((consumer, iterables)) => MapCall {
+            worker: worker_node,
+            iterables,
+            consumer,
+        },
+        Err(why) => return report(format!("{what}, but {why}")),
+    };
+    if let Worker::Call { verb, .. } = &worker {
+        let expected = if verb == "request" { 2 } else { 1 };
+        if map.iterables.len() != expected {
+            return report(format!(
+                "{what} over {} iterables: requests' positional parameters after the URL are \
+                 keywords in httpx, so corral leaves it",
+                map.iterables.len()
+            ));
+        }
+    }
+    let Some(function) = syntax::ancestor(with, "function_definition") else {
+        return report(format!(
+            "{what} at module level; corral moves it only inside a function"
+        ));
+    };
+    if syntax::inside(with, "try_statement", function) {
+        return report(format!(
+            "{what} inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
+             would need except*; corral leaves it to you"
+        ));
+    }
+    if let Consumer::Stream { body, .. } = &map.consumer {
+        if syntax::contains_kind(*body, "break_statement")
+            || syntax::contains_kind(*body, "return_statement")
+        {
+            return report(format!(
+                "{what} and the loop over its results stops early (break or return): a TaskGroup \
+                 has already started every item, so corral leaves it"
+            ));
+        }
+        if ctx.settings.target < PyVersion(11) {
+            return report(format!(
+                "{what} and streams its results; streaming needs asyncio.TaskGroup (3.11+), and \
+                 the target is {}",
+                ctx.settings.target
+            ));
+        }
+    }
+    let is_async = function.child(0).is_some_and(|c| c.kind() == "async");
+    let shim = if is_async {
+        None
+    } else {
+        match sync_policy(ctx, function) {
+            Ok(shim) => Some(shim),
+            Err(why) => {
+                return report(format!(
+                    "{what} in the synchronous `{}`: {why}",
+                    function_name(ctx, function)
+                ))
+            }
+        }
+    };
+    match rewrite(ctx, with, executor, function, &map, worker, shim) {
+        Ok((fix, client)) => Some(Finding {
+            rule: &RULE,
+            range: with.start_byte()..body.start_byte(),
+            message: format!("{what}; move it to a bounded asyncio.TaskGroup over {client}"),
+            fix: Some(fix),
+        }),
+        Err(why) => report(format!("{what}, but {why}")),
+    }
+}
+
+fn function_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> &'t str {
+    function
+        .child_by_field_name("name")
+        .map_or("function", |n| ctx.text(n))
+}
+
+/// The first `<pool>.map(...)` call in the `with` body.
+fn find_map_call<'t>(ctx: &Context<'_, 't>, pool: &str, body: Node<'t>) -> Option<Node<'t>> {
+    let mut stack = vec![body];
+    let mut found: Option<Node> = None;
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            let is_map = node.child_by_field_name("function").is_some_and(|callee| {
+                callee.kind() == "attribute"
+                    && callee
+                        .child_by_field_name("object")
+                        .is_some_and(|o| ctx.text(o) == pool)
+                    && callee
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| ctx.text(a) == "map")
+            });
+            if is_map && found.is_none_or(|f| node.start_byte() < f.start_byte()) {
+                found = Some(node);
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
+}
+
+/// The callable of `ex.map(fn, *iterables)`, and its iterables or why they cannot be moved.
+fn map_arguments<'t>(
+    ctx: &Context<'_, 't>,
+    map: Node<'t>,
+) -> (Option<Node<'t>>, Result<Vec<Node<'t>>, String>) {
+    let Some(args) = map.child_by_field_name("arguments") else {
+        return (None, Err("its map has no arguments".into()));
+    };
+    let mut cursor = args.walk();
+    let items: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    let worker = items
+        .first()
+        .copied()
+        .filter(|w| w.kind() != "keyword_argument");
+    let mut iterables = Vec::new();
+    for item in items.iter().skip(1) {
+        match item.kind() {
+            "keyword_argument" => {
+                let name = item.child_by_field_name("name").map(|n| ctx.text(n));
+                if name != Some("chunksize") {
+                    return (
+                        worker,
+                        Err(format!(
+                            "its map passes `{}`, which corral does not move",
+                            ctx.text(*item)
+                        )),
+                    );
+                }
+            }
+            "list_splat" | "dictionary_splat" => {
+                return (worker, Err("its map unpacks arguments with * or **".into()))
+            }
+            _ => iterables.push(*item),
+        }
+    }
+    if iterables.is_empty() {
+        return (worker, Err("its map has no iterable".into()));
+    }
+    (worker, Ok(iterables))
+}
+
+/// How the `with` body consumes the map: it must be the body's one statement.
+fn consumer<'t>(
+    ctx: &Context<'_, 't>,
+    body: Node<'t>,
+    map: Node<'t>,
+) -> Result<Consumer<'t>, String> {
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body
+        .named_children(&mut cursor)
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    let unsupported = || {
+        "its results are used in a shape corral does not move (it moves `x = list(ex.map(...))`, \
+         `return list(ex.map(...))` and `for x in ex.map(...):` as the pool's only statement)"
+            .to_string()
+    };
+    let [statement] = statements.as_slice() else {
+        return Err(unsupported());
+    };
+    let is_list_of_map = |expr: Node| {
+        expr.kind() == "call"
+            && expr
+                .child_by_field_name("function")
+                .is_some_and(|f| ctx.text(f) == "list" && ctx.semantic.lookup("list", f).is_none())
+            && expr
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .is_some_and(|inner| inner == map)
+            && expr
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 1)
+    };
+    match statement.kind() {
+        "return_statement" if statement.named_child(0).is_some_and(is_list_of_map) => {
+            Ok(Consumer::Return)
+        }
+        "expression_statement" => {
+            let assignment = statement
+                .named_child(0)
+                .filter(|a| a.kind() == "assignment")
+                .ok_or_else(unsupported)?;
+            let target = assignment
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+                .ok_or_else(unsupported)?;
+            let value = assignment
+                .child_by_field_name("right")
+                .ok_or_else(unsupported)?;
+            if is_list_of_map(value) {
+                Ok(Consumer::Assign(ctx.text(target)))
+            } else {
+                Err(unsupported())
+            }
+        }
+        "for_statement" if statement.child_by_field_name("right") == Some(map) => {
+            let target = statement
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+                .ok_or_else(unsupported)?;
+            let body = statement
+                .child_by_field_name("body")
+                .ok_or_else(unsupported)?;
+            if statement.child_by_field_name("alternative").is_some() {
+                return Err(unsupported());
+            }
+            Ok(Consumer::Stream {
+                target: ctx.text(target),
+                body,
+            })
+        }
+        _ => Err(unsupported()),
+    }
+}
+
+/// For a synchronous enclosing function (catalog T5): `Ok(shim name)` when it may get an async
+/// implementation plus a sync shim, or why not.
+fn sync_policy<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<String, String> {
+    let root = ctx.semantic.root();
+    let module_level = function.parent().is_some_and(|p| p == root);
+    if !module_level {
+        return Err(
+            "only a module-level function can get an async implementation and a sync shim".into(),
+        );
+    }
+    for framework in ["django", "flask", "celery"] {
+        if !ctx.semantic.module_bindings(framework).is_empty() || imports_from(ctx, framework) {
+            return Err(format!(
+                "this is {framework} worker code, where threads are the sanctioned adapter; \
+                 corral reports it and leaves the pool"
+            ));
+        }
+    }
+    if !is_script(ctx) {
+        return Err(
+            "importable library code must not start owning an event loop (asyncio.run fails \
+             under a running loop); offer an async variant alongside it instead"
+                .into(),
+        );
+    }
+    let name = function_name(ctx, function);
+    if called_from_async(ctx, name) {
+        return Err("it has async callers, which should await an async version instead".into());
+    }
+    Ok(ctx.semantic.fresh_name(&format!("_{name}_async")))
+}
+
+fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
+    let mut cursor = ctx.semantic.root().walk();
+    let found = ctx.semantic.root().named_children(&mut cursor).any(|s| {
+        s.kind() == "import_from_statement"
+            && s.child_by_field_name("module_name").is_some_and(|m| {
+                ctx.text(m) == module || ctx.text(m).starts_with(&format!("{module}."))
+            })
+    });
+    found
+}
+
+/// A script: the module has an `if __name__ == "__main__":` block.
+fn is_script(ctx: &Context) -> bool {
+    let root = ctx.semantic.root();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).any(|s| {
+        s.kind() == "if_statement"
+            && s.child_by_field_name("condition").is_some_and(|c| {
+                let text: String = ctx
+                    .text(c)
+                    .chars()
+                    .filter(|ch| !ch.is_whitespace())
+                    .collect();
+                matches!(
+                    text.as_str(),
+                    "__name__==\"__main__\"" | "__name__=='__main__'"
+                )
+            })
+    });
+    found
+}
+
+/// Whether any async function of the module calls or hands off `name`.
+fn called_from_async<'t>(ctx: &Context<'_, 't>, name: &str) -> bool {
+    let mut stack = vec![ctx.semantic.root()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && ctx.text(node) == name
+            && ctx.semantic.in_async_context(node)
+        {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// The rewrite and the name of the client it uses.
+fn rewrite<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+    executor: Node<'t>,
+    function: Node<'t>,
+    map: &MapCall<'t>,
+    worker: Worker<'t>,
+    shim: Option<String>,
+) -> Result<(Fix, &'static str), String> {
+    let sem = ctx.semantic;
+    let target = ctx.settings.target;
+    let httpx = ctx.settings.http_client != HttpClient::ToThread;
+    let reference = |module: &str, member: &str| {
+        sem.import_ref(module, member, with)
+            .ok_or_else(|| format!("the name `{module}` is taken here"))
+    };
+    let semaphore = reference("asyncio", "Semaphore")?;
+    let mut imports: Vec<String> = semaphore.add_import.iter().cloned().collect();
+    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
+    if asyncio == "Semaphore" {
+        return Err("asyncio is imported by member only; corral needs the module".into());
+    }
+    let client_ref = if httpx {
+        let r = reference("httpx", "AsyncClient")?;
+        if r.expr != "httpx.AsyncClient" {
+            return Err("httpx is imported under another name".into());
+        }
+        imports.extend(r.add_import);
+        Some(r.expr)
+    } else {
+        None
+    };
+    let (timeout, mut module_statements) = if httpx {
+        ctx.timeout_constant(with)
+    } else {
+        (String::new(), Vec::new())
+    };
+
+    let bound = executor
+        .child_by_field_name("arguments")
+        .and_then(|args| {
+            ctx.keyword(executor, "max_workers")
+                .and_then(|k| k.child_by_field_name("value"))
+                .or_else(|| {
+                    args.named_child(0)
+                        .filter(|a| a.kind() != "keyword_argument")
+                })
+        })
+        .map(|n| ctx.text(n).to_string());
+    let (limit, limit_note) = match bound {
+        Some(expr) => (expr.clone(), format!("was max_workers={expr}")),
+        None => {
+            let (name, statements) = ctx.limit_constant(with);
+            module_statements.extend(statements);
+            (
+                name.clone(),
+                "the thread pool's size was not visible".to_string(),
+            )
+        }
+    };
+
+    let limiter = sem.fresh_name("_limiter");
+    let one = sem.fresh_name("_one");
+    let tasks = sem.fresh_name("_tasks");
+    let tg = sem.fresh_name("_tg");
+    let client = sem.fresh_name("_client");
+    let task = sem.fresh_name("_task");
+    let params: Vec<String> = (0..map.iterables.len())
+        .map(|i| sem.fresh_name(&format!("_item{i}")))
+        .collect();
+    let args = params.join(", ");
+
+    let mut edits = Vec::new();
+    let mut changes = Vec::new();
+    let call = match (&worker, httpx) {
+        (_, false) => format!("{asyncio}.to_thread({}, {args})", ctx.text(map.worker)),
+        (Worker::Call { verb, keywords }, true) => {
+            let mut all = vec![args.clone()];
+            all.extend(keywords.iter().cloned());
+            format!("{client}.{verb}({})", all.join(", "))
+        }
+        (Worker::Function { def, name }, true) => {
+            let twin = sem.fresh_name(&format!("{name}_async"));
+            let text = async_twin(ctx, *def, &twin, "client")
+                .ok_or_else(|| "corral could not write the async twin".to_string())?;
+            let others = references(ctx, name, *def, map.worker);
+            let indent = ctx.line_indent(def.start_byte());
+            if others {
+                edits.push(Edit::insert(
+                    def.end_byte(),
+                    format!("\n\n\n{indent}{text}"),
+                ));
+                changes.push(format!(
+                    "`{name}` stays for its other callers; `{twin}` is its async twin"
+                ));
+            } else {
+                edits.push(Edit::replace(*def, text));
+                changes.push(format!(
+                    "`{name}` becomes its async twin `{twin}`: nothing else calls it"
+                ));
+            }
+            format!("{twin}({client}, {args})")
+        }
+        (_, true) => unreachable!("classified workers only"),
+    };
+
+    let indent = ctx.line_indent(with.start_byte()).to_string();
+    let unit = function
+        .child_by_field_name("body")
+        .map_or_else(|| "    ".to_string(), |b| ctx.indent_unit(function, b));
+    let mut block = format!(
+        "{indent}{limiter} = {}({limit})  # {limit_note}\n",
+        semaphore.expr
+    );
+    if client_ref.is_none() {
+        block.push('\n');
+    }
+    let inner = if let Some(client_ref) = &client_ref {
+        block.push_str(&format!(
+            "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
+        ));
+        format!("{indent}{unit}")
+    } else {
+        indent.clone()
+    };
+    block.push_str(&format!(
+        "{inner}async def {one}({args}):\n{inner}{unit}async with {limiter}:\n{inner}{unit}{unit}return await {call}\n\n"
+    ));
+    let (each, source) = if map.iterables.len() == 1 {
+        (params[0].clone(), ctx.text(map.iterables[0]).to_string())
+    } else {
+        let zipped: Vec<&str> = map.iterables.iter().map(|i| ctx.text(*i)).collect();
+        (format!("({args})"), format!("zip({})", zipped.join(", ")))
+    };
+    let spawn = format!("{one}({args})");
+    let results = format!("[{task}.result() for {task} in {tasks}]");
+    if target >= PyVersion(11) {
+        block.push_str(&format!(
+            "{inner}async with {asyncio}.TaskGroup() as {tg}:\n"
+        ));
+        block.push_str(&format!(
+            "{inner}{unit}{tasks} = [{tg}.create_task({spawn}) for {each} in {source}]\n"
+        ));
+        match &map.consumer {
+            Consumer::Assign(name) => block.push_str(&format!("{indent}{name} = {results}\n")),
+            Consumer::Return => block.push_str(&format!("{indent}return {results}\n")),
+            Consumer::Stream { target: name, body } => {
+                block.push_str(&format!("{inner}{unit}for {task} in {tasks}:\n"));
+                block.push_str(&format!("{inner}{unit}{unit}{name} = await {task}\n"));
+                // From the line after the loop's header, so comments above the body come along.
+                let header = body.parent().unwrap_or(*body);
+                let start = ctx.src[header.start_byte()..]
+                    .find('\n')
+                    .map_or(body.start_byte(), |i| header.start_byte() + i + 1)
+                    .min(ctx.line_start(body.start_byte()));
+                let end = ctx.src[body.end_byte()..]
+                    .find('\n')
+                    .map_or(ctx.src.len(), |i| body.end_byte() + i + 1);
+                let old_indent = ctx.line_indent(body.start_byte());
+                let new_indent = format!("{inner}{unit}{unit}");
+                for line in ctx.src[start..end].split_inclusive('\n') {
+                    match line.strip_prefix(old_indent) {
+                        Some(rest) if !line.trim().is_empty() => {
+                            block.push_str(&new_indent);
+                            block.push_str(rest);
+                        }
+                        _ => block.push_str(line),
+                    }
+                }
+                if !block.ends_with('\n') {
+                    block.push('\n');
+                }
+            }
+        }
+    } else {
+        let gathered = format!("await {asyncio}.gather(*[{spawn} for {each} in {source}])");
+        match &map.consumer {
+            Consumer::Assign(name) => block.push_str(&format!("{inner}{name} = {gathered}\n")),
+            Consumer::Return => block.push_str(&format!("{inner}return {gathered}\n")),
+            Consumer::Stream { .. } => unreachable!("refused before"),
+        }
+    }
+    let with_start = ctx.line_start(with.start_byte());
+    let with_end = ctx.src[with.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| with.end_byte() + i + 1);
+    let block = if with_end == ctx.src.len() && !ctx.src.ends_with('\n') {
+        block.trim_end_matches('\n').to_string()
+    } else {
+        block
+    };
+    edits.push(Edit {
+        range: with_start..with_end,
+        text: block,
+    });
+
+    if let Some(shim_name) = shim {
+        let name = function.child_by_field_name("name").ok_or("no name")?;
+        let parameters = function
+            .child_by_field_name("parameters")
+            .ok_or("no parameters")?;
+        edits.push(Edit {
+            range: function.start_byte()..name.end_byte(),
+            text: format!("async def {shim_name}"),
+        });
+        let forwarded =
+            forward_arguments(ctx, parameters).ok_or("its parameters cannot be forwarded")?;
+        let returns = function
+            .child_by_field_name("return_type")
+            .map(|r| format!(" -> {}", ctx.text(r)))
+            .unwrap_or_default();
+        let shim_text = format!(
+            "def {}{}{returns}:\n{unit}return {asyncio}.run({shim_name}({forwarded}))",
+            ctx.text(name),
+            ctx.text(parameters)
+        );
+        // When the pool ends the function, the shim follows the rewritten block.
+        if function.end_byte() >= with_start && function.end_byte() <= with_end {
+            edits.push(Edit::insert(with_end, format!("\n\n{shim_text}\n")));
+        } else {
+            edits.push(Edit::insert(
+                function.end_byte(),
+                format!("\n\n\n{shim_text}"),
+            ));
+        }
+        changes.push(format!(
+            "`{}` keeps its signature and now runs `{shim_name}` with asyncio.run: it must not be \
+             called while an event loop is running",
+            ctx.text(name)
+        ));
+    }
+
+    changes.push(
+        "the first failure cancels the other requests and is raised inside an ExceptionGroup \
+         (ex.map raised it bare, in input order)"
+            .to_string(),
+    );
+    if httpx {
+        imports.push("httpx".to_string());
+        changes.push(format!(
+            "requests gives way to httpx: redirects are still followed, every request has an \
+             explicit {} s timeout where requests had none, and exceptions are httpx's",
+            crate::rule::seconds(ctx.settings.timeout)
+        ));
+        changes.push("httpx becomes a runtime dependency".to_string());
+    } else {
+        changes.push(
+            "requests stays; each call runs through asyncio.to_thread in the bounded TaskGroup"
+                .to_string(),
+        );
+    }
+    imports.sort();
+    imports.dedup();
+    Ok((
+        Fix {
+            edits,
+            imports,
+            module_statements,
+            changes,
+        },
+        if httpx {
+            "one httpx.AsyncClient"
+        } else {
+            "asyncio.to_thread"
+        },
+    ))
+}
+
+/// Whether `name` is referenced anywhere but in its own definition and the map argument.
+fn references<'t>(
+    ctx: &Context<'_, 't>,
+    name: &str,
+    def: Node<'t>,
+    map_argument: Node<'t>,
+) -> bool {
+    let mut stack = vec![ctx.semantic.root()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && ctx.text(node) == name
+            && !def.byte_range().contains(&node.start_byte())
+            && node != map_argument
+        {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// The arguments that pass a function's parameters on unchanged: `a, *args, k=k, **kw`.
+fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<String> {
+    let mut out = Vec::new();
+    let mut keyword_only = false;
+    let mut cursor = parameters.walk();
+    for param in parameters.named_children(&mut cursor) {
+        let text = match param.kind() {
+            "identifier" => ctx.text(param).to_string(),
+            "default_parameter" | "typed_default_parameter" => {
+                ctx.text(param.child_by_field_name("name")?).to_string()
+            }
+            "typed_parameter" => {
+                let inner = param.named_child(0)?;
+                match inner.kind() {
+                    "identifier" => ctx.text(inner).to_string(),
+                    "list_splat_pattern" | "dictionary_splat_pattern" => {
+                        out.push(ctx.text(inner).to_string());
+                        if inner.kind() == "list_splat_pattern" {
+                            keyword_only = true;
+                        }
+                        continue;
+                    }
+                    _ => return None,
+                }
+            }
+            "list_splat_pattern" => {
+                keyword_only = true;
+                out.push(ctx.text(param).to_string());
+                continue;
+            }
+            "dictionary_splat_pattern" => {
+                out.push(ctx.text(param).to_string());
+                continue;
+            }
+            "keyword_separator" => {
+                keyword_only = true;
+                continue;
+            }
+            "positional_separator" | "comment" => continue,
+            _ => return None,
+        };
+        if text == "self" || text == "cls" {
+            return None;
+        }
+        out.push(if keyword_only {
+            format!("{text}={text}")
+        } else {
+            text
+        });
+    }
+    Some(out.join(", "))
+}
