@@ -283,3 +283,62 @@ fn blocking_wait_makes_a_stuck_future_fail() {
         ],
     );
 }
+
+#[test]
+fn threadpool_to_taskgroup_keeps_results_bound_and_maps_the_failure() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/fetch_all.py");
+    let n = 30;
+    let original = run_program(&before, n);
+    assert!(
+        original.peak <= 4 && original.peak >= 2,
+        "the pool ran 4 at a time: {}",
+        original.peak
+    );
+    assert_eq!(original.result["failed"], "requests.exceptions.HTTPError");
+    for (client, target, shape, failure) in [
+        (
+            "httpx",
+            "py311",
+            "httpx.AsyncClient(",
+            "builtins.ExceptionGroup[httpx.HTTPStatusError]",
+        ),
+        ("httpx", "py39", "asyncio.gather(", "httpx.HTTPStatusError"),
+        (
+            "to-thread",
+            "py311",
+            "asyncio.to_thread(fetch_profile",
+            "builtins.ExceptionGroup[requests.exceptions.HTTPError]",
+        ),
+    ] {
+        let (_dir, after) = rewritten(
+            &before,
+            "threadpool-network-io",
+            &["--http-client", client, "--target-version", target],
+        );
+        let text = std::fs::read_to_string(&after).unwrap();
+        assert!(text.contains(shape), "{text}");
+        let moved = run_program(&after, n);
+        eprintln!(
+            "threadpool-network-io {client} {target}: peak in flight {} before, {} after; failure {} before, {} after",
+            original.peak, moved.peak, original.result["failed"], moved.result["failed"]
+        );
+        assert_eq!(
+            moved.result["good"], original.result["good"],
+            "{target}: same results, same order"
+        );
+        assert!(
+            moved.peak <= 4,
+            "{target}: the bound of max_workers=4 holds: {}",
+            moved.peak
+        );
+        assert!(
+            moved.peak >= 2,
+            "{target}: still concurrent: {}",
+            moved.peak
+        );
+        assert_eq!(
+            moved.result["failed"], failure,
+            "{target}: the failure surfaces as the mapped exception"
+        );
+    }
+}

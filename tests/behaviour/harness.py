@@ -4,7 +4,7 @@ usage: harness.py PROGRAM.py N
 
 The server answers GET /users/<id> after a short delay with {"id": <id>}, and with 503 when the
 id is a multiple of 7. GET /hang accepts the request and then says nothing for HANG seconds, like a
-peer that went silent. PROGRAM must define `async def main(base_url, n)`. Prints one JSON object:
+peer that went silent. PROGRAM must define `main(base_url, n)`, async or not. Prints one JSON object:
 the program's result, the peak number of requests in flight and the number of requests served,
 then exits at once, so that threads a timed-out program left waiting do not hold it open.
 """
@@ -85,7 +85,10 @@ def main():
     spec.loader.exec_module(module)
     base_url = "http://127.0.0.1:%d" % server.server_address[1]
     try:
-        result = asyncio.run(asyncio.wait_for(module.main(base_url, n), 60))
+        # A synchronous main is called as it is: it may run its own event loop.
+        result = module.main(base_url, n)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(asyncio.wait_for(result, 60))
     finally:
         server.shutdown()
     print(json.dumps({"result": result, "peak": COUNTER.peak, "served": COUNTER.served}), flush=True)
