@@ -295,6 +295,8 @@ pub struct FileResult {
     pub path: PathBuf,
     /// The directory of the configuration that governs it.
     pub package: Option<PathBuf>,
+    /// `--http-client auto` fell back to to-thread: the package does not declare httpx.
+    pub httpx_missing: bool,
     pub status: Status,
 }
 
@@ -305,13 +307,18 @@ pub fn process_bytes(
     resolver: &Resolver,
     fixing: Fixing,
 ) -> FileResult {
-    let (package, status) = match resolver.plan(path) {
-        Err(err) => (None, Status::Failed(err)),
-        Ok(plan) => (plan.package.clone(), process_planned(bytes, &plan, fixing)),
+    let (package, httpx_missing, status) = match resolver.plan(path) {
+        Err(err) => (None, false, Status::Failed(err)),
+        Ok(plan) => (
+            plan.package.clone(),
+            plan.settings.httpx_missing,
+            process_planned(bytes, &plan, fixing),
+        ),
     };
     FileResult {
         path: path.to_path_buf(),
         package,
+        httpx_missing,
         status,
     }
 }
@@ -376,6 +383,7 @@ pub fn process_all(
                 Err(err) => FileResult {
                     path: path.clone(),
                     package: None,
+                    httpx_missing: false,
                     status: Status::Failed(format!("cannot read: {err}")),
                 },
             };

@@ -300,6 +300,8 @@ pub struct Summary {
     /// Per transform: findings, fixable findings, fixes applied.
     pub per_rule: BTreeMap<&'static str, (usize, usize, usize)>,
     pub write_failures: usize,
+    /// Packages where a move to asyncio used to_thread because httpx is not declared.
+    pub without_httpx: std::collections::BTreeSet<String>,
 }
 
 impl Summary {
@@ -323,6 +325,25 @@ impl Summary {
                     }
                     for (rule, n) in &outcome.fixes_by_rule {
                         summary.per_rule.entry(rule).or_default().2 += n;
+                    }
+                    let moved = outcome
+                        .findings
+                        .iter()
+                        .any(|f| f.code == "CONC201" && f.fix.is_some());
+                    if result.httpx_missing && moved {
+                        let package = result.package.as_ref().map_or_else(
+                            || ".".to_string(),
+                            |p| {
+                                let cwd = std::env::current_dir().unwrap_or_default();
+                                let shown = p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+                                if shown.is_empty() {
+                                    ".".to_string()
+                                } else {
+                                    shown
+                                }
+                            },
+                        );
+                        summary.without_httpx.insert(package);
                     }
                 }
                 Status::NoCandidates | Status::Excluded => {}
@@ -369,6 +390,13 @@ impl Summary {
                 String::new()
             }
         );
+        if !self.without_httpx.is_empty() {
+            eprintln!(
+                "corral: httpx is not declared in {}: thread pools there move to asyncio.to_thread; \
+                 declare httpx for the full conversion",
+                self.without_httpx.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
         for (rule, (found, fixable, fixed)) in &self.per_rule {
             eprintln!(
                 "  {rule:<30} {found} finding{}, {fixable} fixable{}",

@@ -387,3 +387,47 @@ fn interactive_apply_takes_yes_and_no() {
         "approved: {a}"
     );
 }
+
+#[test]
+fn http_client_auto_follows_each_packages_dependencies() {
+    let script = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\ndef fetch_all(urls):\n    with ThreadPoolExecutor(max_workers=4) as pool:\n        return list(pool.map(requests.get, urls))\n\n\nif __name__ == \"__main__\":\n    fetch_all([])\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "with_httpx/pyproject.toml",
+        "[project]\nname = \"a\"\nrequires-python = \">=3.11\"\ndependencies = [\"httpx>=0.27\"]\n",
+    );
+    write(dir.path(), "with_httpx/job.py", script);
+    write(
+        dir.path(),
+        "without_httpx/pyproject.toml",
+        "[project]\nname = \"b\"\nrequires-python = \">=3.11\"\ndependencies = [\"requests\"]\n",
+    );
+    write(dir.path(), "without_httpx/job.py", script);
+    let out = corral(dir.path(), &["diff"]);
+    let diff = text(&out.stdout);
+    let sections = file_sections(&diff);
+    let section = |name: &str| {
+        sections
+            .iter()
+            .find(|s| s.starts_with(&format!("--- a/{name}")))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {diff}"))
+    };
+    assert!(
+        section("with_httpx/job.py").contains("httpx.AsyncClient("),
+        "{diff}"
+    );
+    assert!(
+        section("without_httpx/job.py").contains("asyncio.to_thread(requests.get"),
+        "{diff}"
+    );
+    assert!(
+        text(&out.stderr).contains("httpx is not declared in without_httpx"),
+        "{}",
+        text(&out.stderr)
+    );
+    // An explicit choice wins over the metadata.
+    let forced = text(&corral(dir.path(), &["diff", "--http-client", "httpx"]).stdout);
+    assert_eq!(forced.matches("httpx.AsyncClient(").count(), 2);
+}
