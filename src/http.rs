@@ -524,3 +524,85 @@ pub fn async_twin<'t>(
         .collect();
     Some(apply_edits(ctx.text(def), &local))
 }
+
+/// A bounded fan-out on asyncio as the thread-pool transforms write it: a semaphore, optionally
+/// one `httpx.AsyncClient` around the work, a helper that holds a permit while it awaits one call,
+/// and a TaskGroup (3.11+) or a gather (older targets) over the items.
+pub struct BoundedFanOut {
+    pub indent: String,
+    pub unit: String,
+    /// The `asyncio` module as this file names it.
+    pub asyncio: String,
+    pub limiter: String,
+    pub limit: String,
+    pub limit_note: String,
+    /// `httpx.AsyncClient`, the timeout constant and the client's name, for the httpx backend.
+    pub client: Option<(String, String, String)>,
+    pub helper: String,
+    /// The helper's parameters, `_item0, _item1`.
+    pub params: String,
+    /// What the helper awaits.
+    pub call: String,
+    pub task_group: String,
+    pub tasks: String,
+    /// The helper's arguments and the comprehension clauses that give them:
+    /// `_helper(u)` over `for u in urls`.
+    pub spawn: String,
+    pub clauses: String,
+}
+
+impl BoundedFanOut {
+    /// The limiter, the client block and the helper; returns the text and the indentation of
+    /// the code that goes inside the client block.
+    pub fn head(&self) -> (String, String) {
+        let (indent, unit) = (&self.indent, &self.unit);
+        let mut text = format!(
+            "{indent}{} = {}.Semaphore({})  # {}\n",
+            self.limiter, self.asyncio, self.limit, self.limit_note
+        );
+        let inner = match &self.client {
+            Some((client_ref, timeout, client)) => {
+                text.push_str(&format!(
+                    "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
+                ));
+                format!("{indent}{unit}")
+            }
+            None => {
+                text.push('\n');
+                indent.clone()
+            }
+        };
+        text.push_str(&format!(
+            "{inner}async def {}({}):\n{inner}{unit}async with {}:\n{inner}{unit}{unit}return await {}\n\n",
+            self.helper, self.params, self.limiter, self.call
+        ));
+        (text, inner)
+    }
+
+    /// `async with asyncio.TaskGroup() as tg:` and the line that creates the tasks, at `inner`.
+    pub fn task_group(&self, inner: &str) -> String {
+        format!(
+            "{inner}async with {}.TaskGroup() as {}:\n{inner}{}{} = [{}.create_task({}) {}]\n",
+            self.asyncio,
+            self.task_group,
+            self.unit,
+            self.tasks,
+            self.task_group,
+            self.spawn,
+            self.clauses
+        )
+    }
+
+    /// The results of the tasks, in order.
+    pub fn results(&self, task: &str) -> String {
+        format!("[{task}.result() for {task} in {}]", self.tasks)
+    }
+
+    /// Before 3.11: `await asyncio.gather(*[helper(...) for ...])`.
+    pub fn gathered(&self) -> String {
+        format!(
+            "await {}.gather(*[{} {}])",
+            self.asyncio, self.spawn, self.clauses
+        )
+    }
+}

@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use crate::http::{async_twin, classify_worker, Worker};
+use crate::http::{async_twin, classify_worker, BoundedFanOut, Worker};
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
@@ -505,44 +505,37 @@ fn rewrite<'t>(
     let unit = function
         .child_by_field_name("body")
         .map_or_else(|| "    ".to_string(), |b| ctx.indent_unit(function, b));
-    let mut block = format!(
-        "{indent}{limiter} = {}({limit})  # {limit_note}\n",
-        semaphore.expr
-    );
-    if client_ref.is_none() {
-        block.push('\n');
-    }
-    let inner = if let Some(client_ref) = &client_ref {
-        block.push_str(&format!(
-            "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
-        ));
-        format!("{indent}{unit}")
-    } else {
-        indent.clone()
-    };
-    block.push_str(&format!(
-        "{inner}async def {one}({args}):\n{inner}{unit}async with {limiter}:\n{inner}{unit}{unit}return await {call}\n\n"
-    ));
     let (each, source) = if map.iterables.len() == 1 {
         (params[0].clone(), ctx.text(map.iterables[0]).to_string())
     } else {
         let zipped: Vec<&str> = map.iterables.iter().map(|i| ctx.text(*i)).collect();
         (format!("({args})"), format!("zip({})", zipped.join(", ")))
     };
-    let spawn = format!("{one}({args})");
-    let results = format!("[{task}.result() for {task} in {tasks}]");
+    let fan_out = BoundedFanOut {
+        indent: indent.clone(),
+        unit: unit.clone(),
+        asyncio: asyncio.clone(),
+        limiter,
+        limit,
+        limit_note,
+        client: client_ref.map(|r| (r, timeout.clone(), client.clone())),
+        helper: one.clone(),
+        params: args.clone(),
+        call,
+        task_group: tg,
+        tasks,
+        spawn: format!("{one}({args})"),
+        clauses: format!("for {each} in {source}"),
+    };
+    let (mut block, inner) = fan_out.head();
+    let results = fan_out.results(&task);
     if target >= PyVersion(11) {
-        block.push_str(&format!(
-            "{inner}async with {asyncio}.TaskGroup() as {tg}:\n"
-        ));
-        block.push_str(&format!(
-            "{inner}{unit}{tasks} = [{tg}.create_task({spawn}) for {each} in {source}]\n"
-        ));
+        block.push_str(&fan_out.task_group(&inner));
         match &map.consumer {
             Consumer::Assign(name) => block.push_str(&format!("{indent}{name} = {results}\n")),
             Consumer::Return => block.push_str(&format!("{indent}return {results}\n")),
             Consumer::Stream { target: name, body } => {
-                block.push_str(&format!("{inner}{unit}for {task} in {tasks}:\n"));
+                block.push_str(&format!("{inner}{unit}for {task} in {}:\n", fan_out.tasks));
                 block.push_str(&format!("{inner}{unit}{unit}{name} = await {task}\n"));
                 // From the line after the loop's header, so comments above the body come along.
                 let header = body.parent().unwrap_or(*body);
@@ -570,7 +563,7 @@ fn rewrite<'t>(
             }
         }
     } else {
-        let gathered = format!("await {asyncio}.gather(*[{spawn} for {each} in {source}])");
+        let gathered = fan_out.gathered();
         match &map.consumer {
             Consumer::Assign(name) => block.push_str(&format!("{inner}{name} = {gathered}\n")),
             Consumer::Return => block.push_str(&format!("{inner}return {gathered}\n")),
