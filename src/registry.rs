@@ -6,6 +6,8 @@ use crate::rule::Rule;
 mod await_without_deadline;
 #[path = "../transforms/blocking-wait-without-timeout/rule.rs"]
 mod blocking_wait_without_timeout;
+#[path = "../transforms/executor-wrapped-http/rule.rs"]
+mod executor_wrapped_http;
 #[path = "../transforms/legacy-wait-for/rule.rs"]
 mod legacy_wait_for;
 #[path = "../transforms/missing-timeout/rule.rs"]
@@ -19,6 +21,7 @@ mod unbounded_gather;
 pub static RULES: &[&Rule] = &[
     &unbounded_gather::RULE,
     &threadpool_network_io::RULE,
+    &executor_wrapped_http::RULE,
     &missing_timeout::RULE,
     &await_without_deadline::RULE,
     &blocking_wait_without_timeout::RULE,

@@ -1,0 +1,3 @@
+; Every call; rule.rs resolves the callee through imports and value origins.
+(call
+  function: [(identifier) (attribute)] @callee) @call

@@ -1,0 +1,595 @@
+//! `executor-wrapped-http` (CONC203): in async code, `loop.run_in_executor(None, requests.get, u)`
+//! and `asyncio.to_thread(requests.get, u, **kw)` hop to a thread for network I/O that asyncio can
+//! do itself (catalog shapes T3 and T4).
+//!
+//! A single await with an `httpx.AsyncClient` in scope becomes `await client.get(...)`; without a
+//! client it is reported, because a client per call loses pooling. A fan-out awaited through
+//! `asyncio.gather(*[...])` becomes a bounded TaskGroup (gather before 3.11) over one client.
+
+use tree_sitter::Node;
+
+use crate::http::{async_twin, classify_worker, map_keywords, BoundedFanOut, Worker};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::settings::{HttpClient, PyVersion};
+use crate::syntax;
+
+pub static RULE: Rule = Rule {
+    id: "executor-wrapped-http",
+    code: "CONC203",
+    summary: "run_in_executor / to_thread around a requests call in async code",
+    doc: include_str!("doc.md"),
+    triggers: &["run_in_executor(", "to_thread("],
+    check,
+};
+
+static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
+
+/// An executor hop: the callable and the arguments it is called with.
+struct Hop<'t> {
+    call: Node<'t>,
+    worker: Node<'t>,
+    /// Positional arguments after the callable.
+    args: Vec<Node<'t>>,
+    /// Keyword arguments (to_thread only).
+    keywords: Vec<Node<'t>>,
+}
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut done: Vec<std::ops::Range<usize>> = Vec::new();
+    for m in QUERY.matches(ctx).iter() {
+        let (Some(call), Some(callee)) = (m.get("call"), m.get("callee")) else {
+            continue;
+        };
+        if done.iter().any(|r| r.contains(&call.start_byte())) {
+            continue;
+        }
+        let Some(hop) = hop(ctx, call, callee) else {
+            continue;
+        };
+        if !ctx.semantic.in_async_context(call) {
+            continue;
+        }
+        if let Some((finding, covered)) = judge(ctx, &hop) {
+            done.push(covered);
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// `asyncio.to_thread(f, *args, **kw)` or `<loop>.run_in_executor(E, f, *args)`.
+fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Hop<'t>> {
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let items: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    let positional: Vec<Node> = items
+        .iter()
+        .copied()
+        .filter(|a| a.kind() != "keyword_argument")
+        .collect();
+    let keywords: Vec<Node> = items
+        .iter()
+        .copied()
+        .filter(|a| a.kind() == "keyword_argument")
+        .collect();
+    if ctx.semantic.qualified_name(callee).as_deref() == Some("asyncio.to_thread") {
+        let (worker, rest) = positional.split_first()?;
+        return Some(Hop {
+            call,
+            worker: *worker,
+            args: rest.to_vec(),
+            keywords,
+        });
+    }
+    if callee.kind() != "attribute"
+        || callee
+            .child_by_field_name("attribute")
+            .is_none_or(|a| ctx.text(a) != "run_in_executor")
+    {
+        return None;
+    }
+    let object = callee.child_by_field_name("object")?;
+    let loop_origin = match object.kind() {
+        "call" => object
+            .child_by_field_name("function")
+            .and_then(|f| ctx.semantic.qualified_name(f)),
+        _ => ctx.semantic.value_origin(object),
+    };
+    if !matches!(
+        loop_origin.as_deref(),
+        Some("asyncio.get_running_loop" | "asyncio.get_event_loop")
+    ) {
+        return None;
+    }
+    let [executor, worker, rest @ ..] = positional.as_slice() else {
+        return None;
+    };
+    let process_pool = ctx
+        .semantic
+        .value_origin(*executor)
+        .is_some_and(|q| q == "concurrent.futures.ProcessPoolExecutor");
+    if process_pool || !keywords.is_empty() {
+        return None;
+    }
+    Some(Hop {
+        call,
+        worker: *worker,
+        args: rest.to_vec(),
+        keywords,
+    })
+}
+
+fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops::Range<usize>)> {
+    let shown = ctx.text(hop.worker);
+    let worker = match classify_worker(ctx, hop.worker) {
+        Worker::NotNetwork => return None,
+        w => w,
+    };
+    let what = format!(
+        "`{}` hops to a thread for network I/O (`{shown}`)",
+        first_line(ctx.text(hop.call))
+    );
+    let report = |why: String, range: std::ops::Range<usize>| {
+        Some((
+            Finding {
+                rule: &RULE,
+                range: range.clone(),
+                message: format!("{what}; {why}"),
+                fix: None,
+            },
+            range,
+        ))
+    };
+    if let Worker::Refused(why) = &worker {
+        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
+    }
+    // Keyword arguments of to_thread reach the worker: map them like a partial's.
+    let extra = match (&worker, hop.keywords.is_empty()) {
+        (_, true) => Vec::new(),
+        (Worker::Call { verb, .. }, false) => match map_keywords(ctx, verb, &hop.keywords) {
+            Ok(mapped) => mapped,
+            Err(why) => return report(format!("corral leaves it: {why}"), hop.call.byte_range()),
+        },
+        (_, false) => {
+            return report(
+                "its keyword arguments go to a function, which corral does not remap".into(),
+                hop.call.byte_range(),
+            )
+        }
+    };
+    if let Some(fan_out) = fan_out_statement(ctx, hop) {
+        let range = fan_out.statement.byte_range();
+        return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out) {
+            Ok(fix) => Some((
+                Finding {
+                    rule: &RULE,
+                    range: range.clone(),
+                    message: format!(
+                        "{what}; bound the fan-out and await the requests on one client instead"
+                    ),
+                    fix: Some(fix),
+                },
+                range,
+            )),
+            Err(why) => report(why, range),
+        };
+    }
+    let awaited = hop.call.parent().filter(|p| p.kind() == "await")?;
+    if ctx.settings.http_client == HttpClient::ToThread {
+        return None; // to_thread is the chosen backend: a single hop is already what it would write
+    }
+    let Some(client) = client_in_scope(ctx, hop.call) else {
+        return report(
+            "no httpx.AsyncClient is in scope: inject one (a parameter, an `async with`, or \
+             self.<client>) rather than create a client per call, which loses pooling"
+                .into(),
+            hop.call.byte_range(),
+        );
+    };
+    let args: Vec<&str> = hop.args.iter().map(|a| ctx.text(*a)).collect();
+    let mut edits = Vec::new();
+    let mut changes = vec![
+        "the request runs on the event loop through httpx instead of in a thread through \
+         requests: exceptions are httpx's, and the client's timeout applies"
+            .to_string(),
+    ];
+    let replacement = match &worker {
+        Worker::Call { verb, keywords } => {
+            let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            all.extend(keywords.iter().cloned());
+            all.extend(extra);
+            format!("await {client}.{verb}({})", all.join(", "))
+        }
+        Worker::Function { def, name } => {
+            let twin = ctx.semantic.fresh_name(&format!("{name}_async"));
+            let text = async_twin(ctx, *def, &twin, "client")?;
+            let indent = ctx.line_indent(def.start_byte());
+            edits.push(Edit::insert(
+                def.end_byte(),
+                format!("\n\n\n{indent}{text}"),
+            ));
+            changes.push(format!(
+                "`{twin}` is the async twin of `{name}`, which stays"
+            ));
+            let mut all = vec![client.clone()];
+            all.extend(args.iter().map(|a| a.to_string()));
+            format!("await {twin}({})", all.join(", "))
+        }
+        Worker::NotNetwork | Worker::Refused(_) => unreachable!("handled above"),
+    };
+    if matches!(ctx.text(hop.call), text if text.contains("run_in_executor")) {
+        changes.push(
+            "run_in_executor did not pass contextvars to the worker; the native call sees them"
+                .to_string(),
+        );
+    }
+    edits.push(Edit::replace(awaited, replacement));
+    let range = awaited.byte_range();
+    Some((
+        Finding {
+            rule: &RULE,
+            range: range.clone(),
+            message: format!("{what}; await `{client}` directly"),
+            fix: Some(Fix {
+                edits,
+                imports: Vec::new(),
+                module_statements: Vec::new(),
+                changes,
+            }),
+        },
+        range,
+    ))
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// An `httpx.AsyncClient` visible where `node` runs: an enclosing `async with ... as c`, a
+/// parameter annotated `httpx.AsyncClient`, or `self.<attr>` set to one in `__init__`.
+fn client_in_scope<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> Option<String> {
+    let sem = ctx.semantic;
+    let is_client = |q: Option<String>| q.as_deref() == Some("httpx.AsyncClient");
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if syntax::is_async_with(n) {
+            let clause = n.named_child(0)?;
+            let mut cursor = clause.walk();
+            for item in clause.named_children(&mut cursor) {
+                let value = item.child_by_field_name("value")?;
+                if value.kind() == "as_pattern" {
+                    let ctor = value.named_child(0).filter(|c| c.kind() == "call");
+                    let alias = value
+                        .child_by_field_name("alias")
+                        .and_then(|a| a.named_child(0));
+                    if let (Some(ctor), Some(alias)) = (ctor, alias) {
+                        if is_client(
+                            ctor.child_by_field_name("function")
+                                .and_then(|f| sem.qualified_name(f)),
+                        ) {
+                            return Some(ctx.text(alias).to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if n.kind() == "function_definition" {
+            let params = n.child_by_field_name("parameters")?;
+            let mut cursor = params.walk();
+            for param in params.named_children(&mut cursor) {
+                if let Some(name) = param
+                    .child_by_field_name("name")
+                    .or_else(|| param.named_child(0))
+                {
+                    if name.kind() == "identifier"
+                        && param.child_by_field_name("type").is_some()
+                        && is_client(sem.value_origin(name))
+                    {
+                        return Some(ctx.text(name).to_string());
+                    }
+                }
+            }
+            let class = syntax::ancestor(n, "class_definition");
+            if let Some(init) = class.and_then(|c| init_client(ctx, c)) {
+                return Some(format!("self.{init}"));
+            }
+            break;
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// The attribute `__init__` sets to an `httpx.AsyncClient(...)`, if any.
+fn init_client<'t>(ctx: &Context<'_, 't>, class: Node<'t>) -> Option<&'t str> {
+    let mut stack = vec![class.child_by_field_name("body")?];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "assignment" {
+            let left = node.child_by_field_name("left");
+            if let Some(attr) = left.filter(|l| l.kind() == "attribute").filter(|l| {
+                l.child_by_field_name("object")
+                    .is_some_and(|o| ctx.text(o) == "self")
+            }) {
+                if ctx.semantic.value_origin(attr).as_deref() == Some("httpx.AsyncClient") {
+                    return attr.child_by_field_name("attribute").map(|a| ctx.text(a));
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// `x = await asyncio.gather(*<comprehension of hops>)` or its `return` form, where the
+/// comprehension is written in place or bound to a name just for this gather.
+struct FanOut<'t> {
+    statement: Node<'t>,
+    comprehension: Node<'t>,
+    /// The separate statement that built the list, when there is one.
+    list_statement: Option<Node<'t>>,
+    /// `Some(name)` for an assignment, `None` for a return.
+    target: Option<&'t str>,
+}
+
+fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<'t>> {
+    let comprehension = hop
+        .call
+        .parent()
+        .filter(|p| matches!(p.kind(), "list_comprehension" | "generator_expression"))
+        .filter(|p| p.child_by_field_name("body") == Some(hop.call))?;
+    let (splat, list_statement) = match comprehension.parent()?.kind() {
+        "list_splat" => (comprehension.parent()?, None),
+        "assignment" => {
+            let assignment = comprehension.parent()?;
+            let name = assignment
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")?;
+            let statement = assignment
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")?;
+            let next = statement.next_named_sibling()?;
+            let splat = find_splat_of(ctx, next, ctx.text(name))?;
+            let uses = count_identifier(
+                ctx,
+                syntax::ancestor(statement, "function_definition")?,
+                ctx.text(name),
+            );
+            if uses != 2 {
+                return None; // the list is used elsewhere too
+            }
+            (splat, Some(statement))
+        }
+        _ => return None,
+    };
+    let gather = splat
+        .parent()
+        .and_then(|a| a.parent())
+        .filter(|c| c.kind() == "call")?;
+    let is_gather = gather
+        .child_by_field_name("function")
+        .and_then(|f| ctx.semantic.qualified_name(f))
+        .is_some_and(|q| q == "asyncio.gather");
+    if !is_gather || gather.child_by_field_name("arguments")?.named_child_count() != 1 {
+        return None;
+    }
+    let awaited = gather.parent().filter(|p| p.kind() == "await")?;
+    let parent = awaited.parent()?;
+    let (statement, target) = match parent.kind() {
+        "return_statement" => (parent, None),
+        "assignment" if parent.child_by_field_name("right") == Some(awaited) => {
+            let target = parent
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")?;
+            (
+                parent
+                    .parent()
+                    .filter(|s| s.kind() == "expression_statement")?,
+                Some(ctx.text(target)),
+            )
+        }
+        _ => return None,
+    };
+    if !ctx.starts_line(statement.start_byte()) {
+        return None;
+    }
+    Some(FanOut {
+        statement,
+        comprehension,
+        list_statement,
+        target,
+    })
+}
+
+fn find_splat_of<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "list_splat" && node.named_child(0).is_some_and(|n| ctx.text(n) == name) {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+fn count_identifier(ctx: &Context, root: Node, name: &str) -> usize {
+    let mut count = 0;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && ctx.text(node) == name {
+            count += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    count
+}
+
+fn rewrite_fan_out<'t>(
+    ctx: &Context<'_, 't>,
+    hop: &Hop<'t>,
+    worker: &Worker<'t>,
+    extra: &[String],
+    fan_out: &FanOut<'t>,
+) -> Result<Fix, String> {
+    let sem = ctx.semantic;
+    let at = fan_out.list_statement.unwrap_or(fan_out.statement);
+    let reference = |module: &str, member: &str| {
+        sem.import_ref(module, member, at)
+            .ok_or_else(|| format!("the name `{module}` is taken here"))
+    };
+    let semaphore = reference("asyncio", "Semaphore")?;
+    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
+    if asyncio == "Semaphore" {
+        return Err("asyncio is imported by member only; corral needs the module".into());
+    }
+    let httpx = ctx.settings.http_client != HttpClient::ToThread;
+    let mut imports: Vec<String> = semaphore.add_import.into_iter().collect();
+    let (limit, mut module_statements) = ctx.limit_constant(at);
+    let client_name = sem.fresh_name("_client");
+    let client = if httpx {
+        let r = reference("httpx", "AsyncClient")?;
+        if r.expr != "httpx.AsyncClient" {
+            return Err("httpx is imported under another name".into());
+        }
+        imports.extend(r.add_import);
+        imports.push("httpx".to_string());
+        let (timeout, statements) = ctx.timeout_constant(at);
+        module_statements.extend(statements);
+        Some((r.expr, timeout, client_name.clone()))
+    } else {
+        None
+    };
+    let params: Vec<String> = (0..hop.args.len())
+        .map(|i| sem.fresh_name(&format!("_item{i}")))
+        .collect();
+    let args = params.join(", ");
+    let mut edits = Vec::new();
+    let call = match (worker, httpx) {
+        (_, false) => {
+            let mut all = vec![ctx.text(hop.worker).to_string()];
+            all.extend(params.iter().cloned());
+            all.extend(hop.keywords.iter().map(|k| ctx.text(*k).to_string()));
+            format!("{asyncio}.to_thread({})", all.join(", "))
+        }
+        (Worker::Call { verb, keywords }, true) => {
+            let mut all = params.clone();
+            all.extend(keywords.iter().cloned());
+            all.extend(extra.iter().cloned());
+            format!("{client_name}.{verb}({})", all.join(", "))
+        }
+        (Worker::Function { def, name }, true) => {
+            let twin = sem.fresh_name(&format!("{name}_async"));
+            let text = async_twin(ctx, *def, &twin, "client")
+                .ok_or("corral could not write the async twin")?;
+            let indent = ctx.line_indent(def.start_byte());
+            edits.push(Edit::insert(
+                def.end_byte(),
+                format!("\n\n\n{indent}{text}"),
+            ));
+            format!("{twin}({client_name}, {args})")
+        }
+        _ => unreachable!("refused before"),
+    };
+    if matches!((worker, httpx), (Worker::Call { verb, .. }, true) if verb == "request" && hop.args.len() < 2)
+        || (matches!(worker, Worker::Call { .. })
+            && httpx
+            && hop.args.len() > 1
+            && !matches!(worker, Worker::Call { verb, .. } if verb == "request"))
+    {
+        return Err("requests' positional parameters after the URL are keywords in httpx".into());
+    }
+    let mut cursor = fan_out.comprehension.walk();
+    let clauses: Vec<&str> = fan_out
+        .comprehension
+        .named_children(&mut cursor)
+        .filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause"))
+        .map(|c| ctx.text(c))
+        .collect();
+    let spawn_args: Vec<&str> = hop.args.iter().map(|a| ctx.text(*a)).collect();
+    let function =
+        syntax::ancestor(fan_out.statement, "function_definition").ok_or("not in a function")?;
+    let unit = function
+        .child_by_field_name("body")
+        .map_or_else(|| "    ".to_string(), |b| ctx.indent_unit(function, b));
+    let indent = ctx.line_indent(at.start_byte()).to_string();
+    let helper = sem.fresh_name("_one");
+    let fan = BoundedFanOut {
+        indent: indent.clone(),
+        unit: unit.clone(),
+        asyncio,
+        limiter: sem.fresh_name("_limiter"),
+        limit,
+        limit_note: "the executor capped this implicitly".to_string(),
+        client,
+        helper: helper.clone(),
+        params: args,
+        call,
+        task_group: sem.fresh_name("_tg"),
+        tasks: sem.fresh_name("_tasks"),
+        spawn: format!("{helper}({})", spawn_args.join(", ")),
+        clauses: clauses.join(" "),
+    };
+    let (mut block, inner) = fan.head();
+    let result = if ctx.settings.target >= PyVersion(11) {
+        block.push_str(&fan.task_group(&inner));
+        let results = fan.results(&sem.fresh_name("_task"));
+        match fan_out.target {
+            Some(name) => format!("{indent}{name} = {results}\n"),
+            None => format!("{indent}return {results}\n"),
+        }
+    } else {
+        let gathered = fan.gathered();
+        match fan_out.target {
+            Some(name) => format!("{inner}{name} = {gathered}\n"),
+            None => format!("{inner}return {gathered}\n"),
+        }
+    };
+    block.push_str(&result);
+    let start = ctx.line_start(at.start_byte());
+    let end = ctx.src[fan_out.statement.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| fan_out.statement.end_byte() + i + 1);
+    if let Some(list) = fan_out.list_statement {
+        if list.next_named_sibling() != Some(fan_out.statement) {
+            return Err("the list and the gather are apart".into());
+        }
+    }
+    edits.push(Edit {
+        range: start..end,
+        text: block,
+    });
+    imports.sort();
+    imports.dedup();
+    let mut changes = vec![
+        format!(
+            "at most {} requests run at once (the executor capped them implicitly)",
+            ctx.settings.max_concurrency
+        ),
+        if ctx.settings.target >= PyVersion(11) {
+            "the first failure cancels the other requests and is raised inside an ExceptionGroup"
+                .to_string()
+        } else {
+            "gather still raises the first failure bare and leaves the other requests running"
+                .to_string()
+        },
+    ];
+    if httpx {
+        changes.push(format!(
+            "requests gives way to one httpx.AsyncClient: redirects are still followed, every \
+             request has an explicit {} s timeout, exceptions are httpx's, and httpx becomes a dependency",
+            crate::rule::seconds(ctx.settings.timeout)
+        ));
+    }
+    Ok(Fix {
+        edits,
+        imports,
+        module_statements,
+        changes,
+    })
+}
