@@ -606,3 +606,190 @@ impl BoundedFanOut {
         )
     }
 }
+
+/// The name of a function definition, for messages.
+pub fn function_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> &'t str {
+    function
+        .child_by_field_name("name")
+        .map_or("function", |n| ctx.text(n))
+}
+
+/// For a synchronous enclosing function (catalog T5): `Ok(shim name)` when it may get an async
+/// implementation plus a sync shim, or why not.
+pub fn sync_policy<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<String, String> {
+    let root = ctx.semantic.root();
+    let module_level = function.parent().is_some_and(|p| p == root);
+    if !module_level {
+        return Err(
+            "only a module-level function can get an async implementation and a sync shim".into(),
+        );
+    }
+    for framework in ["django", "flask", "celery"] {
+        if !ctx.semantic.module_bindings(framework).is_empty() || imports_from(ctx, framework) {
+            return Err(format!(
+                "this is {framework} worker code, where threads are the sanctioned adapter; \
+                 corral reports it and leaves the pool"
+            ));
+        }
+    }
+    if !is_script(ctx) {
+        return Err(
+            "importable library code must not start owning an event loop (asyncio.run fails \
+             under a running loop); offer an async variant alongside it instead"
+                .into(),
+        );
+    }
+    let name = function_name(ctx, function);
+    if called_from_async(ctx, name) {
+        return Err("it has async callers, which should await an async version instead".into());
+    }
+    Ok(ctx.semantic.fresh_name(&format!("_{name}_async")))
+}
+
+fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
+    let mut cursor = ctx.semantic.root().walk();
+    let found = ctx.semantic.root().named_children(&mut cursor).any(|s| {
+        s.kind() == "import_from_statement"
+            && s.child_by_field_name("module_name").is_some_and(|m| {
+                ctx.text(m) == module || ctx.text(m).starts_with(&format!("{module}."))
+            })
+    });
+    found
+}
+
+/// A script: the module has an `if __name__ == "__main__":` block.
+fn is_script(ctx: &Context) -> bool {
+    let root = ctx.semantic.root();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).any(|s| {
+        s.kind() == "if_statement"
+            && s.child_by_field_name("condition").is_some_and(|c| {
+                let text: String = ctx
+                    .text(c)
+                    .chars()
+                    .filter(|ch| !ch.is_whitespace())
+                    .collect();
+                matches!(
+                    text.as_str(),
+                    "__name__==\"__main__\"" | "__name__=='__main__'"
+                )
+            })
+    });
+    found
+}
+
+/// Whether any async function of the module calls or hands off `name`.
+fn called_from_async<'t>(ctx: &Context<'_, 't>, name: &str) -> bool {
+    let mut stack = vec![ctx.semantic.root()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && ctx.text(node) == name
+            && ctx.semantic.in_async_context(node)
+        {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// The edits that turn a synchronous `function` into an async implementation named `shim_name`
+/// plus a sync shim with the same signature that runs it through `asyncio.run` (catalog T5), and
+/// the behaviour change to report. `rewritten` is the part of the body a transform replaces.
+pub fn sync_shim<'t>(
+    ctx: &Context<'_, 't>,
+    function: Node<'t>,
+    shim_name: &str,
+    asyncio: &str,
+    unit: &str,
+    rewritten: std::ops::Range<usize>,
+) -> Result<(Vec<Edit>, String), String> {
+    let name = function.child_by_field_name("name").ok_or("no name")?;
+    let parameters = function
+        .child_by_field_name("parameters")
+        .ok_or("no parameters")?;
+    let mut edits = vec![Edit {
+        range: function.start_byte()..name.end_byte(),
+        text: format!("async def {shim_name}"),
+    }];
+    let forwarded =
+        forward_arguments(ctx, parameters).ok_or("its parameters cannot be forwarded")?;
+    let returns = function
+        .child_by_field_name("return_type")
+        .map(|r| format!(" -> {}", ctx.text(r)))
+        .unwrap_or_default();
+    let shim_text = format!(
+        "def {}{}{returns}:\n{unit}return {asyncio}.run({shim_name}({forwarded}))",
+        ctx.text(name),
+        ctx.text(parameters)
+    );
+    // When the rewritten part ends the function, the shim follows it.
+    if rewritten.contains(&function.end_byte()) || rewritten.end == function.end_byte() {
+        edits.push(Edit::insert(rewritten.end, format!("\n\n{shim_text}\n")));
+    } else {
+        edits.push(Edit::insert(
+            function.end_byte(),
+            format!("\n\n\n{shim_text}"),
+        ));
+    }
+    let change = format!(
+        "`{}` keeps its signature and now runs `{shim_name}` with asyncio.run: it must not be \
+         called while an event loop is running",
+        ctx.text(name)
+    );
+    Ok((edits, change))
+}
+
+/// The arguments that pass a function's parameters on unchanged: `a, *args, k=k, **kw`.
+fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<String> {
+    let mut out = Vec::new();
+    let mut keyword_only = false;
+    let mut cursor = parameters.walk();
+    for param in parameters.named_children(&mut cursor) {
+        let text = match param.kind() {
+            "identifier" => ctx.text(param).to_string(),
+            "default_parameter" | "typed_default_parameter" => {
+                ctx.text(param.child_by_field_name("name")?).to_string()
+            }
+            "typed_parameter" => {
+                let inner = param.named_child(0)?;
+                match inner.kind() {
+                    "identifier" => ctx.text(inner).to_string(),
+                    "list_splat_pattern" | "dictionary_splat_pattern" => {
+                        out.push(ctx.text(inner).to_string());
+                        if inner.kind() == "list_splat_pattern" {
+                            keyword_only = true;
+                        }
+                        continue;
+                    }
+                    _ => return None,
+                }
+            }
+            "list_splat_pattern" => {
+                keyword_only = true;
+                out.push(ctx.text(param).to_string());
+                continue;
+            }
+            "dictionary_splat_pattern" => {
+                out.push(ctx.text(param).to_string());
+                continue;
+            }
+            "keyword_separator" => {
+                keyword_only = true;
+                continue;
+            }
+            "positional_separator" | "comment" => continue,
+            _ => return None,
+        };
+        if text == "self" || text == "cls" {
+            return None;
+        }
+        out.push(if keyword_only {
+            format!("{text}={text}")
+        } else {
+            text
+        });
+    }
+    Some(out.join(", "))
+}
