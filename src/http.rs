@@ -405,7 +405,7 @@ fn contains_none_value(dict: Node) -> bool {
 
 /// A requests exception as the httpx exception(s) that mean the same (table T-X), written with
 /// `httpx` as the module's name.
-fn map_exception<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> Result<Option<String>, String> {
+pub fn map_exception<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> Result<Option<String>, String> {
     let Some(q) = ctx.semantic.qualified_name(node).or_else(|| {
         (node.kind() == "identifier" && ctx.semantic.lookup(ctx.text(node), node).is_none())
             .then(|| format!("builtins.{}", ctx.text(node)))

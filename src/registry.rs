@@ -14,6 +14,8 @@ mod legacy_wait_for;
 mod missing_timeout;
 #[path = "../transforms/threadpool-network-io/rule.rs"]
 mod threadpool_network_io;
+#[path = "../transforms/threadpool-submit-network-io/rule.rs"]
+mod threadpool_submit_network_io;
 #[path = "../transforms/unbounded-gather/rule.rs"]
 mod unbounded_gather;
 
@@ -21,6 +23,7 @@ mod unbounded_gather;
 pub static RULES: &[&Rule] = &[
     &unbounded_gather::RULE,
     &threadpool_network_io::RULE,
+    &threadpool_submit_network_io::RULE,
     &executor_wrapped_http::RULE,
     &missing_timeout::RULE,
     &await_without_deadline::RULE,

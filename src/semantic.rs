@@ -251,7 +251,13 @@ impl<'t> Semantic<'t> {
                 self.visit_children(node, scope);
             }
             "except_clause" => {
-                if let Some(alias) = node.child_by_field_name("alias") {
+                // `except E as e` comes as an as_pattern whose alias is the bound name.
+                let alias = node.child_by_field_name("alias").or_else(|| {
+                    node.child_by_field_name("value")
+                        .filter(|v| v.kind() == "as_pattern")
+                        .and_then(|v| v.child_by_field_name("alias"))
+                });
+                if let Some(alias) = alias {
                     self.bind_targets(scope, alias, BindingKind::Except, node);
                 }
                 self.visit_children(node, scope);

@@ -82,8 +82,12 @@ pub fn with_items<'t>(with: Node<'t>) -> Vec<Node<'t>> {
 /// The exception types an `except` clause names: `except (A, B) as e:` gives `A` and `B`;
 /// `None` for a bare `except:`.
 pub fn except_types<'t>(clause: Node<'t>) -> Option<Vec<Node<'t>>> {
-    let value = clause.child_by_field_name("value")?;
-    if value.kind() == "tuple" {
+    let mut value = clause.child_by_field_name("value")?;
+    // `except E as e`: the grammar wraps the type in an as_pattern.
+    if value.kind() == "as_pattern" {
+        value = value.named_child(0)?;
+    }
+    if value.kind() == "tuple" || value.kind() == "parenthesized_expression" {
         let mut cursor = value.walk();
         let items: Vec<Node> = value.named_children(&mut cursor).collect();
         Some(items)
@@ -157,5 +161,27 @@ mod tests {
         assert!(inside(await_, "try_statement", function));
         assert!(contains_kind(function, "await"));
         assert_eq!(ancestor(await_, "function_definition"), Some(function));
+    }
+}
+
+#[cfg(test)]
+mod except_as_tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn except_with_alias() {
+        let src = "try:\n    pass\nexcept requests.RequestException as exc:\n    pass\n";
+        let tree = parse(src).unwrap();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "except_clause" {
+                let types = except_types(node).unwrap();
+                let texts: Vec<&str> = types.iter().map(|t| &src[t.byte_range()]).collect();
+                assert_eq!(texts, ["requests.RequestException"]);
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
     }
 }

@@ -1,0 +1,655 @@
+//! `threadpool-submit-network-io` (CONC202): `ex.submit(fn, x)` for each item, then
+//! `for fut in as_completed(futures):`, where `fn` is network I/O, becomes one coroutine per item
+//! running the loop's body under a semaphore, in an `asyncio.TaskGroup` over one
+//! `httpx.AsyncClient` (catalog shape T2).
+
+use tree_sitter::Node;
+
+use crate::http::{
+    async_twin, classify_worker, function_name, map_exception, map_keywords, sync_policy,
+    sync_shim, Worker,
+};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::settings::{HttpClient, PyVersion};
+use crate::syntax;
+
+pub static RULE: Rule = Rule {
+    id: "threadpool-submit-network-io",
+    code: "CONC202",
+    summary: "thread pool submit + as_completed over network I/O: move it to a bounded TaskGroup",
+    doc: include_str!("doc.md"),
+    triggers: &["as_completed"],
+    check,
+};
+
+static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in QUERY.matches(ctx).iter() {
+        let (Some(with), Some(ctor), Some(executor), Some(pool), Some(body)) = (
+            m.get("with"),
+            m.get("ctor"),
+            m.get("executor"),
+            m.get("pool"),
+            m.get("body"),
+        ) else {
+            continue;
+        };
+        if ctx.semantic.qualified_name(ctor).as_deref()
+            != Some("concurrent.futures.ThreadPoolExecutor")
+        {
+            continue;
+        }
+        if let Some(finding) = judge(ctx, with, executor, ctx.text(pool), body) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// `futures = {ex.submit(fn, x): x for x in items}` (or a list) and the loop over
+/// `as_completed(futures)`.
+struct Shape<'t> {
+    submit: Node<'t>,
+    comprehension: Node<'t>,
+    futures: &'t str,
+    future: &'t str,
+    loop_body: Node<'t>,
+}
+
+fn judge<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+    executor: Node<'t>,
+    pool: &str,
+    body: Node<'t>,
+) -> Option<Finding> {
+    let range = with.start_byte()..body.start_byte();
+    let report = |message: String| {
+        Some(Finding {
+            rule: &RULE,
+            range: range.clone(),
+            message,
+            fix: None,
+        })
+    };
+    let shape = match shape(ctx, pool, body) {
+        Some(Ok(shape)) => shape,
+        Some(Err(_)) | None => return None,
+    };
+    let args = shape.submit.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let items: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    let (worker_node, rest) = items.split_first()?;
+    let shown = ctx.text(*worker_node);
+    let what =
+        format!("the thread pool submits network I/O (`{shown}`) and waits with as_completed");
+    let worker = match classify_worker(ctx, *worker_node) {
+        Worker::NotNetwork => return None,
+        Worker::Refused(why) => return report(format!("{what}, but corral leaves it: {why}")),
+        w => w,
+    };
+    let positional: Vec<Node> = rest
+        .iter()
+        .copied()
+        .filter(|a| a.kind() != "keyword_argument")
+        .collect();
+    let keywords: Vec<Node> = rest
+        .iter()
+        .copied()
+        .filter(|a| a.kind() == "keyword_argument")
+        .collect();
+    if let Err(why) = loop_is_movable(ctx, &shape, with) {
+        return report(format!("{what}, but {why}"));
+    }
+    let function = syntax::ancestor(with, "function_definition")?;
+    if syntax::inside(with, "try_statement", function) {
+        return report(format!(
+            "{what} inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
+             would need except*; corral leaves it to you"
+        ));
+    }
+    let is_async = function.child(0).is_some_and(|c| c.kind() == "async");
+    let shim = if is_async {
+        None
+    } else {
+        match sync_policy(ctx, function) {
+            Ok(name) => Some(name),
+            Err(why) => {
+                return report(format!(
+                    "{what} in the synchronous `{}`: {why}",
+                    function_name(ctx, function)
+                ))
+            }
+        }
+    };
+    match rewrite(
+        ctx,
+        with,
+        executor,
+        function,
+        &shape,
+        &worker,
+        &positional,
+        &keywords,
+        shim,
+    ) {
+        Ok(fix) => Some(Finding {
+            rule: &RULE,
+            range,
+            message: format!("{what}; run each item's handling in a bounded asyncio.TaskGroup"),
+            fix: Some(fix),
+        }),
+        Err(why) => report(format!("{what}, but {why}")),
+    }
+}
+
+fn shape<'t>(
+    ctx: &Context<'_, 't>,
+    pool: &str,
+    body: Node<'t>,
+) -> Option<Result<Shape<'t>, String>> {
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body
+        .named_children(&mut cursor)
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    let [build, loop_] = statements.as_slice() else {
+        return None;
+    };
+    let assignment = build.named_child(0).filter(|a| a.kind() == "assignment")?;
+    let futures = assignment
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let comprehension = assignment
+        .child_by_field_name("right")
+        .filter(|r| matches!(r.kind(), "dictionary_comprehension" | "list_comprehension"))?;
+    let element = comprehension.child_by_field_name("body")?;
+    let submit = match element.kind() {
+        "pair" => element.child_by_field_name("key")?,
+        _ => element,
+    };
+    let is_submit = submit.kind() == "call"
+        && submit.child_by_field_name("function").is_some_and(|f| {
+            f.kind() == "attribute"
+                && f.child_by_field_name("object")
+                    .is_some_and(|o| ctx.text(o) == pool)
+                && f.child_by_field_name("attribute")
+                    .is_some_and(|a| ctx.text(a) == "submit")
+        });
+    if !is_submit {
+        return None;
+    }
+    if loop_.kind() != "for_statement" || loop_.child_by_field_name("alternative").is_some() {
+        return Some(Err(
+            "the loop over the futures is not a plain for loop".into()
+        ));
+    }
+    let iterable = loop_.child_by_field_name("right")?;
+    let waits = iterable.kind() == "call"
+        && iterable
+            .child_by_field_name("function")
+            .and_then(|f| ctx.semantic.qualified_name(f))
+            .is_some_and(|q| q == "concurrent.futures.as_completed")
+        && iterable.child_by_field_name("arguments").is_some_and(|a| {
+            a.named_child_count() == 1
+                && a.named_child(0)
+                    .is_some_and(|n| ctx.text(n) == ctx.text(futures))
+        });
+    if !waits {
+        return None;
+    }
+    let future = loop_
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    Some(Ok(Shape {
+        submit,
+        comprehension,
+        futures: ctx.text(futures),
+        future: ctx.text(future),
+        loop_body: loop_.child_by_field_name("body")?,
+    }))
+}
+
+/// The loop body can become a coroutine per item: no early exit, no rebinding of outer names,
+/// and the future is used only as `fut.result()` and `futures[fut]`.
+fn loop_is_movable<'t>(
+    ctx: &Context<'_, 't>,
+    shape: &Shape<'t>,
+    with: Node<'t>,
+) -> Result<(), String> {
+    let body = shape.loop_body;
+    for (kind, said) in [
+        ("break_statement", "break"),
+        ("continue_statement", "continue"),
+        ("return_statement", "return"),
+        ("yield", "yield"),
+        ("await", "await"),
+    ] {
+        if syntax::contains_kind(body, kind) {
+            return Err(format!(
+                "the loop's body uses `{said}`, which cannot move into a task"
+            ));
+        }
+    }
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" if ctx.text(node) == shape.future => {
+                let parent = node.parent();
+                let as_result = parent.filter(|p| p.kind() == "attribute").is_some_and(|p| {
+                    p.child_by_field_name("attribute")
+                        .is_some_and(|a| ctx.text(a) == "result")
+                        && p.parent().is_some_and(|c| {
+                            c.kind() == "call"
+                                && c.child_by_field_name("arguments")
+                                    .is_some_and(|a| a.named_child_count() == 0)
+                        })
+                });
+                let as_key = parent.filter(|p| p.kind() == "subscript").is_some_and(|p| {
+                    p.child_by_field_name("value")
+                        .is_some_and(|v| ctx.text(v) == shape.futures)
+                });
+                if !as_result && !as_key {
+                    return Err(format!(
+                        "the loop uses `{}` other than as `.result()` or a key of `{}`",
+                        shape.future, shape.futures
+                    ));
+                }
+            }
+            "augmented_assignment" => {
+                return Err("the loop's body rebinds a name with an augmented assignment, which a task would need nonlocal for".into());
+            }
+            "except_clause" => {
+                for t in syntax::except_types(node).unwrap_or_default() {
+                    map_exception(ctx, t).map_err(|why| format!("the loop's handler {why}"))?;
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    // Names the body assigns must not be read after the pool's block: they become task locals.
+    let function = syntax::ancestor(with, "function_definition").ok_or("not in a function")?;
+    let mut assigned = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "assignment" {
+            if let Some(left) = node
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+            {
+                assigned.push(ctx.text(left));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let mut stack = vec![function];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && node.start_byte() >= with.end_byte()
+            && assigned.contains(&ctx.text(node))
+            && is_variable(node)
+        {
+            return Err(format!(
+                "`{}` is set in the loop and read after it",
+                ctx.text(node)
+            ));
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let uses = {
+        let mut count = 0;
+        let mut stack = vec![function];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" && ctx.text(node) == shape.futures && is_variable(node) {
+                count += 1;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        count
+    };
+    let keys = ctx
+        .text(body)
+        .matches(&format!("{}[", shape.futures))
+        .count();
+    if uses != 2 + keys {
+        return Err(format!(
+            "`{}` is used outside the pool's block",
+            shape.futures
+        ));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rewrite<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+    executor: Node<'t>,
+    function: Node<'t>,
+    shape: &Shape<'t>,
+    worker: &Worker<'t>,
+    positional: &[Node<'t>],
+    keywords: &[Node<'t>],
+    shim: Option<String>,
+) -> Result<Fix, String> {
+    let sem = ctx.semantic;
+    let httpx = ctx.settings.http_client != HttpClient::ToThread;
+    let reference = |module: &str, member: &str| {
+        sem.import_ref(module, member, with)
+            .ok_or_else(|| format!("the name `{module}` is taken here"))
+    };
+    let semaphore = reference("asyncio", "Semaphore")?;
+    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
+    if asyncio == "Semaphore" {
+        return Err("asyncio is imported by member only; corral needs the module".into());
+    }
+    let mut imports: Vec<String> = semaphore.add_import.iter().cloned().collect();
+    let mut module_statements = Vec::new();
+    let client = sem.fresh_name("_client");
+    let client_ref = if httpx {
+        let r = reference("httpx", "AsyncClient")?;
+        if r.expr != "httpx.AsyncClient" {
+            return Err("httpx is imported under another name".into());
+        }
+        imports.push("httpx".to_string());
+        let (timeout, statements) = ctx.timeout_constant(with);
+        module_statements.extend(statements);
+        Some((r.expr, timeout))
+    } else {
+        None
+    };
+    let bound = ctx
+        .keyword(executor, "max_workers")
+        .and_then(|k| k.child_by_field_name("value"))
+        .or_else(|| {
+            executor
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|a| a.kind() != "keyword_argument")
+        })
+        .map(|n| ctx.text(n).to_string());
+    let (limit, note) = match bound {
+        Some(expr) => (expr.clone(), format!("was max_workers={expr}")),
+        None => {
+            let (name, statements) = ctx.limit_constant(with);
+            module_statements.extend(statements);
+            (name, "the thread pool's size was not visible".to_string())
+        }
+    };
+
+    // The item: the comprehension's loop variable(s), passed to each task.
+    let mut cursor = shape.comprehension.walk();
+    let clauses: Vec<Node> = shape
+        .comprehension
+        .named_children(&mut cursor)
+        .filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause"))
+        .collect();
+    let [for_clause, filters @ ..] = clauses.as_slice() else {
+        return Err("the futures are built over more than one loop".into());
+    };
+    if for_clause.kind() != "for_in_clause" || !filters.is_empty() {
+        return Err("the futures are built over a filtered or nested loop".into());
+    }
+    let item = for_clause
+        .child_by_field_name("left")
+        .ok_or("no loop variable")?;
+    let items = for_clause
+        .child_by_field_name("right")
+        .ok_or("no iterable")?;
+    let item_text = ctx.text(item);
+    let key = match shape
+        .comprehension
+        .child_by_field_name("body")
+        .map(|b| b.kind())
+    {
+        Some("pair") => shape
+            .comprehension
+            .child_by_field_name("body")
+            .and_then(|b| b.child_by_field_name("value"))
+            .map(|v| ctx.text(v)),
+        _ => None,
+    };
+
+    let mut edits = Vec::new();
+    let args: Vec<&str> = positional.iter().map(|a| ctx.text(*a)).collect();
+    let awaited = match (worker, httpx) {
+        (_, false) => {
+            let mut all = vec![ctx
+                .text(
+                    shape
+                        .submit
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .ok_or("no callable")?,
+                )
+                .to_string()];
+            all.extend(args.iter().map(|a| a.to_string()));
+            all.extend(keywords.iter().map(|k| ctx.text(*k).to_string()));
+            format!("{asyncio}.to_thread({})", all.join(", "))
+        }
+        (
+            Worker::Call {
+                verb,
+                keywords: fixed,
+            },
+            true,
+        ) => {
+            if (verb == "request" && args.len() != 2) || (verb != "request" && args.len() != 1) {
+                return Err(
+                    "requests' positional parameters after the URL are keywords in httpx".into(),
+                );
+            }
+            let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            all.extend(fixed.iter().cloned());
+            all.extend(map_keywords(ctx, verb, keywords)?);
+            format!("{client}.{verb}({})", all.join(", "))
+        }
+        (Worker::Function { def, name }, true) => {
+            if !keywords.is_empty() {
+                return Err(
+                    "its submit passes keywords to a function, which corral does not remap".into(),
+                );
+            }
+            let twin = sem.fresh_name(&format!("{name}_async"));
+            let text = async_twin(ctx, *def, &twin, "client")
+                .ok_or("corral could not write the async twin")?;
+            let indent = ctx.line_indent(def.start_byte());
+            edits.push(Edit::insert(
+                def.end_byte(),
+                format!("\n\n\n{indent}{text}"),
+            ));
+            let mut all = vec![client.clone()];
+            all.extend(args.iter().map(|a| a.to_string()));
+            format!("{twin}({})", all.join(", "))
+        }
+        _ => return Err("unreachable worker".into()),
+    };
+
+    // The loop body, re-indented into the per-item coroutine, with the future's uses replaced.
+    let indent = ctx.line_indent(with.start_byte()).to_string();
+    let unit = function
+        .child_by_field_name("body")
+        .map_or_else(|| "    ".to_string(), |b| ctx.indent_unit(function, b));
+    let inner = if client_ref.is_some() {
+        format!("{indent}{unit}")
+    } else {
+        indent.clone()
+    };
+    let body_indent = format!("{inner}{unit}{unit}");
+    let header = shape.loop_body.parent().ok_or("no loop")?;
+    let start = ctx.src[header.start_byte()..]
+        .find('\n')
+        .map_or(shape.loop_body.start_byte(), |i| {
+            header.start_byte() + i + 1
+        })
+        .min(ctx.line_start(shape.loop_body.start_byte()));
+    let end = ctx.src[shape.loop_body.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| shape.loop_body.end_byte() + i + 1);
+    let mut local = Vec::new();
+    let mut stack = vec![shape.loop_body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call" => {
+                let is_result = node.child_by_field_name("function").is_some_and(|f| {
+                    f.kind() == "attribute"
+                        && f.child_by_field_name("object")
+                            .is_some_and(|o| ctx.text(o) == shape.future)
+                        && f.child_by_field_name("attribute")
+                            .is_some_and(|a| ctx.text(a) == "result")
+                });
+                if is_result {
+                    let wrap = node.parent().is_some_and(|p| {
+                        matches!(p.kind(), "attribute" | "subscript" | "call")
+                            && p.child(0) == Some(node)
+                    });
+                    let text = if wrap {
+                        format!("(await {awaited})")
+                    } else {
+                        format!("await {awaited}")
+                    };
+                    local.push(Edit::replace(node, text));
+                    continue;
+                }
+            }
+            "subscript" => {
+                let is_key = node
+                    .child_by_field_name("value")
+                    .is_some_and(|v| ctx.text(v) == shape.futures);
+                if is_key {
+                    local.push(Edit::replace(node, key.unwrap_or(item_text).to_string()));
+                    continue;
+                }
+            }
+            "except_clause" if httpx => {
+                for t in syntax::except_types(node).unwrap_or_default() {
+                    if let Ok(Some(mapped)) = map_exception(ctx, t) {
+                        local.push(Edit::replace(t, mapped));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let shifted: Vec<Edit> = local
+        .into_iter()
+        .map(|e| Edit {
+            range: e.range.start - start..e.range.end - start,
+            text: e.text,
+        })
+        .collect();
+    let moved = crate::engine::apply_edits(&ctx.src[start..end], &shifted);
+    let old_indent = ctx.line_indent(shape.loop_body.start_byte());
+    let mut body_text = String::new();
+    for line in moved.split_inclusive('\n') {
+        match line.strip_prefix(old_indent) {
+            Some(rest) if !line.trim().is_empty() => {
+                body_text.push_str(&body_indent);
+                body_text.push_str(rest);
+            }
+            _ => body_text.push_str(line),
+        }
+    }
+    if !body_text.ends_with('\n') {
+        body_text.push('\n');
+    }
+
+    let limiter = sem.fresh_name("_limiter");
+    let each = sem.fresh_name("_each");
+    let tg = sem.fresh_name("_tg");
+    let mut block = format!(
+        "{indent}{limiter} = {}({limit})  # {note}\n",
+        semaphore.expr
+    );
+    if let Some((client_ref, timeout)) = &client_ref {
+        block.push_str(&format!(
+            "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
+        ));
+    } else {
+        block.push('\n');
+    }
+    block.push_str(&format!(
+        "{inner}async def {each}({item_text}):\n{inner}{unit}async with {limiter}:\n{body_text}\n"
+    ));
+    if ctx.settings.target >= PyVersion(11) {
+        block.push_str(&format!(
+            "{inner}async with {asyncio}.TaskGroup() as {tg}:\n"
+        ));
+        block.push_str(&format!(
+            "{inner}{unit}for {item_text} in {}:\n{inner}{unit}{unit}{tg}.create_task({each}({item_text}))\n",
+            ctx.text(items)
+        ));
+    } else {
+        block.push_str(&format!(
+            "{inner}await {asyncio}.gather(*[{each}({item_text}) for {item_text} in {}])\n",
+            ctx.text(items)
+        ));
+    }
+    let with_start = ctx.line_start(with.start_byte());
+    let with_end = ctx.src[with.end_byte()..]
+        .find('\n')
+        .map_or(ctx.src.len(), |i| with.end_byte() + i + 1);
+    edits.push(Edit {
+        range: with_start..with_end,
+        text: block,
+    });
+    let mut changes = Vec::new();
+    if let Some(shim_name) = shim {
+        let (shim_edits, change) = sync_shim(
+            ctx,
+            function,
+            &shim_name,
+            &asyncio,
+            &unit,
+            with_start..with_end,
+        )?;
+        edits.extend(shim_edits);
+        changes.push(change);
+    }
+    changes.push(
+        "each item's handling runs as a task as its request completes, as as_completed did; an \
+         exception the handling does not catch now cancels the other items and is raised inside \
+         an ExceptionGroup"
+            .to_string(),
+    );
+    if httpx {
+        changes.push(format!(
+            "requests gives way to one httpx.AsyncClient: redirects are still followed, every \
+             request has an explicit {} s timeout, handlers name httpx's exceptions (exception \
+             class names differ: ConnectionError is ConnectError), and httpx becomes a dependency",
+            crate::rule::seconds(ctx.settings.timeout)
+        ));
+    }
+    imports.sort();
+    imports.dedup();
+    Ok(Fix {
+        edits,
+        imports,
+        module_statements,
+        changes,
+    })
+}
+
+/// Whether an identifier reads a variable, rather than naming an attribute or a keyword.
+fn is_variable(node: Node) -> bool {
+    node.parent().is_none_or(|p| {
+        let field = match p.kind() {
+            "attribute" => "attribute",
+            "keyword_argument" => "name",
+            _ => return true,
+        };
+        p.child_by_field_name(field) != Some(node)
+    })
+}
