@@ -83,33 +83,48 @@ pub fn glob_set(patterns: &[String], origin: &str) -> Result<GlobSet> {
     Ok(builder.build()?)
 }
 
-/// Whether the nearest directory at or above `dir` with project metadata declares httpx.
+/// Whether the nearest directory at or above `dir` with project metadata declares httpx. Each
+/// directory is looked at once per run.
 fn declares_httpx(dir: &Path) -> Option<bool> {
-    for candidate in dir.ancestors() {
-        let Ok(entries) = std::fs::read_dir(candidate) else {
-            continue;
-        };
-        let metadata: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                name == "pyproject.toml"
-                    || name == "setup.cfg"
-                    || (name.starts_with("requirements") && name.ends_with(".txt"))
-            })
-            .collect();
-        if metadata.is_empty() {
-            continue;
-        }
-        return Some(metadata.iter().any(|p| {
-            std::fs::read_to_string(p).is_ok_and(|text| {
-                text.lines()
-                    .map(|l| l.split('#').next().unwrap_or_default())
-                    .any(|l| l.contains("httpx"))
-            })
-        }));
+    static SEEN: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, Option<bool>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    if let Some(known) = SEEN.lock().expect("not poisoned").get(dir) {
+        return *known;
     }
-    None
+    let here = metadata_declares_httpx(dir);
+    let answer = match here {
+        Some(found) => Some(found),
+        None => dir.parent().and_then(declares_httpx),
+    };
+    SEEN.lock()
+        .expect("not poisoned")
+        .insert(dir.to_path_buf(), answer);
+    answer
+}
+
+/// `Some(declared)` when `dir` itself holds project metadata, `None` when it holds none.
+fn metadata_declares_httpx(dir: &Path) -> Option<bool> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let metadata: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name == "pyproject.toml"
+                || name == "setup.cfg"
+                || (name.starts_with("requirements") && name.ends_with(".txt"))
+        })
+        .collect();
+    if metadata.is_empty() {
+        return None;
+    }
+    Some(metadata.iter().any(|p| {
+        std::fs::read_to_string(p).is_ok_and(|text| {
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or_default())
+                .any(|l| l.contains("httpx"))
+        })
+    }))
 }
 
 /// Reads the configuration governing `dir`: the nearest directory at or above it holding a

@@ -60,6 +60,13 @@ fn check(ctx: &Context) -> Vec<Finding> {
 
 /// `asyncio.to_thread(f, *args, **kw)` or `<loop>.run_in_executor(E, f, *args)`.
 fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Hop<'t>> {
+    // Most calls are neither: decide by the callee's last name before resolving anything.
+    let last = ctx.text(callee).rsplit('.').next().unwrap_or_default();
+    if last != "run_in_executor"
+        && ctx.semantic.qualified_name(callee).as_deref() != Some("asyncio.to_thread")
+    {
+        return None;
+    }
     let args = call.child_by_field_name("arguments")?;
     let mut cursor = args.walk();
     let items: Vec<Node> = args
