@@ -81,6 +81,21 @@ pub fn classify_worker<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Worker<
             keywords: Vec::new(),
         };
     }
+    if let Some(verb) = session_verb(ctx, callable) {
+        // Through to_thread the session goes on working as it is; one httpx client would not
+        // carry its headers, auth, cookies and mounted adapters.
+        return match ctx.settings.http_client {
+            crate::settings::HttpClient::ToThread => Worker::Call {
+                verb,
+                keywords: Vec::new(),
+            },
+            _ => Worker::Refused(
+                "it is a method of a requests.Session, whose headers, auth, cookies and adapters \
+                 an httpx client would not carry over; --http-client to-thread keeps the session"
+                    .to_string(),
+            ),
+        };
+    }
     match callable.kind() {
         "call" => {
             let is_partial = callable
@@ -172,6 +187,19 @@ pub fn classify_worker<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Worker<
         }
         _ => Worker::NotNetwork,
     }
+}
+
+/// `session.get` on a name whose origin is a `requests.Session`, as its verb.
+fn session_verb(ctx: &Context, callee: Node) -> Option<String> {
+    if callee.kind() != "attribute" {
+        return None;
+    }
+    let verb = ctx.text(callee.child_by_field_name("attribute")?);
+    let object = callee.child_by_field_name("object")?;
+    let origin = ctx.semantic.value_origin(object)?;
+    (matches!(origin.as_str(), "requests.Session" | "requests.session")
+        && REQUESTS_VERBS.contains(&verb))
+    .then(|| verb.to_string())
 }
 
 /// `requests.get` (or an alias of it) as its verb.

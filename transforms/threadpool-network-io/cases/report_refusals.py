@@ -60,3 +60,9 @@ if __name__ == "__main__":
 async def two_iterables(urls, bodies):
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(requests.post, urls, bodies))
+
+
+def with_session(urls):
+    session = requests.Session()
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(session.get, urls))
