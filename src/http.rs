@@ -50,7 +50,7 @@ const PLAIN_FUNCTIONS: &[&str] = &[
 ];
 
 /// Response attributes that mean the same in httpx.
-const SAME_RESPONSE_API: &[&str] = &[
+pub const SAME_RESPONSE_API: &[&str] = &[
     "status_code",
     "text",
     "content",
@@ -254,7 +254,11 @@ fn network_only<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> Result<bool, String
             }
             "attribute" => {
                 if let Some(attr) = response_attribute(ctx, node) {
-                    if !SAME_RESPONSE_API.contains(&attr) {
+                    let ok_on_name = attr == "ok"
+                        && node
+                            .child_by_field_name("object")
+                            .is_some_and(|o| o.kind() == "identifier");
+                    if !SAME_RESPONSE_API.contains(&attr) && !ok_on_name {
                         note(format!(
                             "`{name}` uses the response's `.{attr}`, which httpx does not offer the same way"
                         ));
@@ -468,6 +472,35 @@ pub fn map_exception<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> Result<Option
     }))
 }
 
+/// Edits that keep requests' response API where httpx differs, for a response expression
+/// `object`: `.ok` (status below 400 in requests; httpx has no such attribute) becomes
+/// `(object.status_code < 400)`, and a statement `resp.raise_for_status()` raises only for 4xx
+/// and 5xx as in requests (httpx also raises for 1xx and 3xx). `None` for a response attribute
+/// httpx does not have at all.
+pub fn response_fixups(ctx: &Context, attribute: Node) -> Option<Vec<Edit>> {
+    let object = attribute.child_by_field_name("object")?;
+    let attr = ctx.text(attribute.child_by_field_name("attribute")?);
+    match attr {
+        "ok" if object.kind() == "identifier" => Some(vec![Edit::replace(
+            attribute,
+            format!("({}.status_code < 400)", ctx.text(object)),
+        )]),
+        "raise_for_status" => {
+            let call = attribute.parent().filter(|c| c.kind() == "call")?;
+            let statement = call.parent().filter(|s| s.kind() == "expression_statement");
+            match statement {
+                Some(_) if object.kind() == "identifier" => Some(vec![Edit::insert(
+                    call.start_byte(),
+                    format!("if {}.is_error: ", ctx.text(object)),
+                )]),
+                _ => Some(Vec::new()),
+            }
+        }
+        other if SAME_RESPONSE_API.contains(&other) => Some(Vec::new()),
+        _ => None,
+    }
+}
+
 /// The async twin of a network-only function: `async def <twin>(client, ...)` whose requests
 /// calls are awaited on the client, with exception handlers mapped to httpx.
 pub fn async_twin<'t>(
@@ -537,6 +570,9 @@ pub fn async_twin<'t>(
                         edits.push(Edit::replace(t, mapped));
                     }
                 }
+            }
+            "attribute" if response_attribute(ctx, node).is_some() => {
+                edits.extend(response_fixups(ctx, node)?);
             }
             _ => {}
         }

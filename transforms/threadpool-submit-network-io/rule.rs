@@ -254,6 +254,21 @@ fn loop_is_movable<'t>(
                     p.child_by_field_name("value")
                         .is_some_and(|v| ctx.text(v) == shape.futures)
                 });
+                if as_result && ctx.settings.http_client != crate::settings::HttpClient::ToThread {
+                    // `fut.result().<attr>`: the response's API must mean the same in httpx.
+                    let attr = parent
+                        .and_then(|p| p.parent())
+                        .and_then(|c| c.parent())
+                        .filter(|a| a.kind() == "attribute")
+                        .and_then(|a| a.child_by_field_name("attribute"))
+                        .map(|a| ctx.text(a));
+                    if let Some(attr) = attr.filter(|a| !crate::http::SAME_RESPONSE_API.contains(a))
+                    {
+                        return Err(format!(
+                            "the loop uses the response's `.{attr}`, which httpx does not offer the same way"
+                        ));
+                    }
+                }
                 if !as_result && !as_key {
                     return Err(format!(
                         "the loop uses `{}` other than as `.result()` or a key of `{}`",
