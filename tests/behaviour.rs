@@ -342,3 +342,86 @@ fn threadpool_to_taskgroup_keeps_results_bound_and_maps_the_failure() {
         );
     }
 }
+
+#[test]
+fn submit_as_completed_keeps_the_partition_and_the_bound() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/check_links.py");
+    let n = 30;
+    let original = run_program(&before, n);
+    let (_dir, after) = rewritten(
+        &before,
+        "threadpool-submit-network-io",
+        &["--http-client", "httpx", "--target-version", "py311"],
+    );
+    let moved = run_program(&after, n);
+    eprintln!(
+        "threadpool-submit-network-io: peak {} before, {} after; broken {} before, {} after",
+        original.peak, moved.peak, original.result["broken"], moved.result["broken"]
+    );
+    assert_eq!(
+        moved.result["ok"], original.result["ok"],
+        "the same URLs succeed"
+    );
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&moved.result["broken"]),
+        keys(&original.result["broken"]),
+        "the same URLs fail"
+    );
+    assert!(original.result["broken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|v| v == "HTTPError"));
+    assert!(
+        moved.result["broken"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| v == "HTTPStatusError"),
+        "failures are the mapped httpx exception"
+    );
+    assert!(
+        moved.peak <= 5 && moved.peak >= 2,
+        "max_workers=5 still bounds: {}",
+        moved.peak
+    );
+}
+
+#[test]
+fn executor_hops_become_a_bounded_task_group() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/statuses.py");
+    let n = 30;
+    let original = run_program(&before, n);
+    let (_dir, after) = rewritten(
+        &before,
+        "executor-wrapped-http",
+        &[
+            "--http-client",
+            "httpx",
+            "--target-version",
+            "py311",
+            "--max-concurrency",
+            "5",
+        ],
+    );
+    let text = std::fs::read_to_string(&after).unwrap();
+    assert!(
+        text.contains("asyncio.TaskGroup()") && !text.contains("run_in_executor(None"),
+        "{text}"
+    );
+    let moved = run_program(&after, n);
+    eprintln!(
+        "executor-wrapped-http: peak {} before, {} after",
+        original.peak, moved.peak
+    );
+    assert_eq!(
+        moved.result, original.result,
+        "the same status for every URL"
+    );
+    assert!(
+        moved.peak <= 5 && moved.peak >= 2,
+        "--max-concurrency 5 bounds it: {}",
+        moved.peak
+    );
+}

@@ -76,7 +76,13 @@ fn judge<'t>(
     };
     let shape = match shape(ctx, pool, body) {
         Some(Ok(shape)) => shape,
-        Some(Err(_)) | None => return None,
+        Some(Err(why)) => return unsupported(ctx, pool, body, &why).and_then(report),
+        None => {
+            let why = "the futures are not built as `{ex.submit(fn, x): x for x in items}` or a \
+                       list of them and handled in a loop over `as_completed(futures)`, the shape \
+                       corral moves";
+            return unsupported(ctx, pool, body, why).and_then(report);
+        }
     };
     let args = shape.submit.child_by_field_name("arguments")?;
     let mut cursor = args.walk();
@@ -146,6 +152,37 @@ fn judge<'t>(
         }),
         Err(why) => report(format!("{what}, but {why}")),
     }
+}
+
+/// For a block that submits network I/O in a shape corral does not move: the message saying so.
+/// A pool that submits anything else is none of corral's business, and gets none.
+fn unsupported<'t>(ctx: &Context<'_, 't>, pool: &str, body: Node<'t>, why: &str) -> Option<String> {
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            let is_submit = node.child_by_field_name("function").is_some_and(|f| {
+                f.kind() == "attribute"
+                    && f.child_by_field_name("object")
+                        .is_some_and(|o| ctx.text(o) == pool)
+                    && f.child_by_field_name("attribute")
+                        .is_some_and(|a| ctx.text(a) == "submit")
+            });
+            let worker = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0));
+            if let Some(worker) = worker.filter(|_| is_submit) {
+                if !matches!(classify_worker(ctx, worker), Worker::NotNetwork) {
+                    return Some(format!(
+                        "the thread pool submits network I/O (`{}`), but {why}",
+                        ctx.text(worker)
+                    ));
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
 }
 
 fn shape<'t>(

@@ -31,3 +31,11 @@ def last_status(urls):
 
 if __name__ == "__main__":
     first_ok([])
+
+
+def appended(urls):
+    futures = []
+    with ThreadPoolExecutor(4) as pool:
+        for u in urls:
+            futures.append(pool.submit(requests.get, u))
+    return [f.result() for f in futures]
