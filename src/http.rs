@@ -4,7 +4,6 @@
 
 use tree_sitter::Node;
 
-use crate::engine::apply_edits;
 use crate::rule::{Context, Edit};
 use crate::semantic::BindingKind;
 use crate::syntax;
@@ -579,14 +578,7 @@ pub fn async_twin<'t>(
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    let local: Vec<Edit> = edits
-        .into_iter()
-        .map(|e| Edit {
-            range: e.range.start - start..e.range.end - start,
-            text: e.text,
-        })
-        .collect();
-    Some(apply_edits(ctx.text(def), &local))
+    Some(ctx.rewrite_range(start..def.end_byte(), &edits))
 }
 
 /// A bounded fan-out on asyncio as the thread-pool transforms write it: a semaphore, optionally
@@ -856,4 +848,89 @@ fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<
         });
     }
     Some(out.join(", "))
+}
+
+/// What a move to asyncio writes with: the `asyncio` module as the file names it, the
+/// semaphore's spelling, the httpx client when that is the backend, and the imports and module
+/// constants all that needs.
+pub struct Backend {
+    pub asyncio: String,
+    pub semaphore: String,
+    /// `httpx.AsyncClient` and the timeout constant, for the httpx backend.
+    pub client: Option<(String, String)>,
+    pub imports: Vec<String>,
+    pub module_statements: Vec<String>,
+}
+
+impl Backend {
+    pub fn new<'t>(ctx: &Context<'_, 't>, at: Node<'t>) -> Result<Backend, String> {
+        let reference = |module: &str, member: &str| {
+            ctx.semantic
+                .import_ref(module, member, at)
+                .ok_or_else(|| format!("the name `{module}` is taken here"))
+        };
+        let semaphore = reference("asyncio", "Semaphore")?;
+        let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
+        if asyncio == "Semaphore" {
+            return Err("asyncio is imported by member only; corral needs the module".into());
+        }
+        let mut imports: Vec<String> = semaphore.add_import.into_iter().collect();
+        let mut module_statements = Vec::new();
+        let client = if ctx.settings.http_client != crate::settings::HttpClient::ToThread {
+            let r = reference("httpx", "AsyncClient")?;
+            if r.expr != "httpx.AsyncClient" {
+                return Err("httpx is imported under another name".into());
+            }
+            // The exception names of the mapped handlers need the module under its own name.
+            imports.push("httpx".to_string());
+            let (timeout, statements) = ctx.timeout_constant(at);
+            module_statements.extend(statements);
+            Some((r.expr, timeout))
+        } else {
+            None
+        };
+        Ok(Backend {
+            asyncio,
+            semaphore: semaphore.expr,
+            client,
+            imports,
+            module_statements,
+        })
+    }
+
+    /// The imports to request, each once, in a stable order.
+    pub fn imports(&self) -> Vec<String> {
+        let mut imports = self.imports.clone();
+        imports.sort();
+        imports.dedup();
+        imports
+    }
+}
+
+/// The bound a thread pool had: its `max_workers` expression and a note saying so, or the
+/// `MAX_CONCURRENCY` constant (whose statement is added to `statements`) when none is visible.
+pub fn pool_limit<'t>(
+    ctx: &Context<'_, 't>,
+    executor: Node<'t>,
+    at: Node<'t>,
+    statements: &mut Vec<String>,
+) -> (String, String) {
+    let visible = ctx
+        .keyword(executor, "max_workers")
+        .and_then(|k| k.child_by_field_name("value"))
+        .or_else(|| {
+            executor
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|a| a.kind() != "keyword_argument")
+        })
+        .map(|n| ctx.text(n).to_string());
+    match visible {
+        Some(expr) => (expr.clone(), format!("was max_workers={expr}")),
+        None => {
+            let (name, more) = ctx.limit_constant(at);
+            statements.extend(more);
+            (name, "the thread pool's size was not visible".to_string())
+        }
+    }
 }

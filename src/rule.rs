@@ -141,6 +141,43 @@ impl<'t> Context<'_, 't> {
         found
     }
 
+    /// A call's arguments, without comments, split into positional and keyword ones.
+    pub fn split_arguments(&self, call: Node<'t>) -> (Vec<Node<'t>>, Vec<Node<'t>>) {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor)
+            .filter(|a| a.kind() != "comment")
+            .partition(|a| a.kind() != "keyword_argument")
+    }
+
+    /// The lines of a compound statement's block, from the line after its header (so comments
+    /// above the first statement come along) to the end of its last line.
+    pub fn block_lines(&self, block: Node<'t>) -> std::ops::Range<usize> {
+        let header = block.parent().unwrap_or(block);
+        let start = self.src[header.start_byte()..]
+            .find('\n')
+            .map_or(block.start_byte(), |i| header.start_byte() + i + 1)
+            .min(self.line_start(block.start_byte()));
+        let end = self.src[block.end_byte()..]
+            .find('\n')
+            .map_or(self.src.len(), |i| block.end_byte() + i + 1);
+        start..end
+    }
+
+    /// The text of `range` with `edits` (given against the whole file) applied.
+    pub fn rewrite_range(&self, range: std::ops::Range<usize>, edits: &[Edit]) -> String {
+        let local: Vec<Edit> = edits
+            .iter()
+            .map(|e| Edit {
+                range: e.range.start - range.start..e.range.end - range.start,
+                text: e.text.clone(),
+            })
+            .collect();
+        crate::engine::apply_edits(&self.src[range], &local)
+    }
+
     /// How many plain positional arguments a call has, and whether it has `*args` / `**kwargs`.
     pub fn arguments_shape(&self, call: Node<'t>) -> ArgumentsShape {
         let mut shape = ArgumentsShape::default();
@@ -238,6 +275,25 @@ impl<'t> Context<'_, 't> {
         }
         edits
     }
+}
+
+/// `text` with each non-blank line's leading `old` indentation replaced by `new`; a line that does
+/// not start with `old` (inside a multi-line string, say) is kept as it is.
+pub fn reindent(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.strip_prefix(old) {
+            Some(rest) if !line.trim().is_empty() => {
+                out.push_str(new);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// The positional and splatted arguments of a call.

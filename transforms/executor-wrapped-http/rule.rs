@@ -8,7 +8,7 @@
 
 use tree_sitter::Node;
 
-use crate::http::{async_twin, classify_worker, map_keywords, BoundedFanOut, Worker};
+use crate::http::{async_twin, classify_worker, map_keywords, Backend, BoundedFanOut, Worker};
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
@@ -67,22 +67,7 @@ fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Ho
     {
         return None;
     }
-    let args = call.child_by_field_name("arguments")?;
-    let mut cursor = args.walk();
-    let items: Vec<Node> = args
-        .named_children(&mut cursor)
-        .filter(|a| a.kind() != "comment")
-        .collect();
-    let positional: Vec<Node> = items
-        .iter()
-        .copied()
-        .filter(|a| a.kind() != "keyword_argument")
-        .collect();
-    let keywords: Vec<Node> = items
-        .iter()
-        .copied()
-        .filter(|a| a.kind() == "keyword_argument")
-        .collect();
+    let (positional, keywords) = ctx.split_arguments(call);
     if ctx.semantic.qualified_name(callee).as_deref() == Some("asyncio.to_thread") {
         let (worker, rest) = positional.split_first()?;
         return Some(Hop {
@@ -446,32 +431,16 @@ fn rewrite_fan_out<'t>(
 ) -> Result<Fix, String> {
     let sem = ctx.semantic;
     let at = fan_out.list_statement.unwrap_or(fan_out.statement);
-    let reference = |module: &str, member: &str| {
-        sem.import_ref(module, member, at)
-            .ok_or_else(|| format!("the name `{module}` is taken here"))
-    };
-    let semaphore = reference("asyncio", "Semaphore")?;
-    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
-    if asyncio == "Semaphore" {
-        return Err("asyncio is imported by member only; corral needs the module".into());
-    }
-    let httpx = ctx.settings.http_client != HttpClient::ToThread;
-    let mut imports: Vec<String> = semaphore.add_import.into_iter().collect();
+    let backend = Backend::new(ctx, at)?;
+    let asyncio = backend.asyncio.clone();
+    let httpx = backend.client.is_some();
     let (limit, mut module_statements) = ctx.limit_constant(at);
+    module_statements.extend(backend.module_statements.iter().cloned());
     let client_name = sem.fresh_name("_client");
-    let client = if httpx {
-        let r = reference("httpx", "AsyncClient")?;
-        if r.expr != "httpx.AsyncClient" {
-            return Err("httpx is imported under another name".into());
-        }
-        imports.extend(r.add_import);
-        imports.push("httpx".to_string());
-        let (timeout, statements) = ctx.timeout_constant(at);
-        module_statements.extend(statements);
-        Some((r.expr, timeout, client_name.clone()))
-    } else {
-        None
-    };
+    let client = backend
+        .client
+        .as_ref()
+        .map(|(r, timeout)| (r.clone(), timeout.clone(), client_name.clone()));
     let params: Vec<String> = (0..hop.args.len())
         .map(|i| sem.fresh_name(&format!("_item{i}")))
         .collect();
@@ -571,8 +540,6 @@ fn rewrite_fan_out<'t>(
         range: start..end,
         text: block,
     });
-    imports.sort();
-    imports.dedup();
     let mut changes = vec![
         format!(
             "at most {} requests run at once (the executor capped them implicitly)",
@@ -595,7 +562,7 @@ fn rewrite_fan_out<'t>(
     }
     Ok(Fix {
         edits,
-        imports,
+        imports: backend.imports(),
         module_statements,
         changes,
     })

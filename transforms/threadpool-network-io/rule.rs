@@ -6,9 +6,10 @@
 use tree_sitter::Node;
 
 use crate::http::{
-    async_twin, classify_worker, function_name, sync_policy, sync_shim, BoundedFanOut, Worker,
+    async_twin, classify_worker, function_name, pool_limit, sync_policy, sync_shim, Backend,
+    BoundedFanOut, Worker,
 };
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -323,54 +324,10 @@ fn rewrite<'t>(
     let sem = ctx.semantic;
     let target = ctx.settings.target;
     let httpx = ctx.settings.http_client != HttpClient::ToThread;
-    let reference = |module: &str, member: &str| {
-        sem.import_ref(module, member, with)
-            .ok_or_else(|| format!("the name `{module}` is taken here"))
-    };
-    let semaphore = reference("asyncio", "Semaphore")?;
-    let mut imports: Vec<String> = semaphore.add_import.iter().cloned().collect();
-    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
-    if asyncio == "Semaphore" {
-        return Err("asyncio is imported by member only; corral needs the module".into());
-    }
-    let client_ref = if httpx {
-        let r = reference("httpx", "AsyncClient")?;
-        if r.expr != "httpx.AsyncClient" {
-            return Err("httpx is imported under another name".into());
-        }
-        imports.extend(r.add_import);
-        Some(r.expr)
-    } else {
-        None
-    };
-    let (timeout, mut module_statements) = if httpx {
-        ctx.timeout_constant(with)
-    } else {
-        (String::new(), Vec::new())
-    };
-
-    let bound = executor
-        .child_by_field_name("arguments")
-        .and_then(|args| {
-            ctx.keyword(executor, "max_workers")
-                .and_then(|k| k.child_by_field_name("value"))
-                .or_else(|| {
-                    args.named_child(0)
-                        .filter(|a| a.kind() != "keyword_argument")
-                })
-        })
-        .map(|n| ctx.text(n).to_string());
-    let (limit, limit_note) = match bound {
-        Some(expr) => (expr.clone(), format!("was max_workers={expr}")),
-        None => {
-            let (name, statements) = ctx.limit_constant(with);
-            module_statements.extend(statements);
-            (
-                name.clone(),
-                "the thread pool's size was not visible".to_string(),
-            )
-        }
-    };
+    let backend = Backend::new(ctx, with)?;
+    let asyncio = backend.asyncio.clone();
+    let mut module_statements = backend.module_statements.clone();
+    let (limit, limit_note) = pool_limit(ctx, executor, with, &mut module_statements);
 
     let limiter = sem.fresh_name("_limiter");
     let one = sem.fresh_name("_one");
@@ -434,7 +391,10 @@ fn rewrite<'t>(
         limiter,
         limit,
         limit_note,
-        client: client_ref.map(|r| (r, timeout.clone(), client.clone())),
+        client: backend
+            .client
+            .as_ref()
+            .map(|(r, timeout)| (r.clone(), timeout.clone(), client.clone())),
         helper: one.clone(),
         params: args.clone(),
         call,
@@ -453,29 +413,12 @@ fn rewrite<'t>(
             Consumer::Stream { target: name, body } => {
                 block.push_str(&format!("{inner}{unit}for {task} in {}:\n", fan_out.tasks));
                 block.push_str(&format!("{inner}{unit}{unit}{name} = await {task}\n"));
-                // From the line after the loop's header, so comments above the body come along.
-                let header = body.parent().unwrap_or(*body);
-                let start = ctx.src[header.start_byte()..]
-                    .find('\n')
-                    .map_or(body.start_byte(), |i| header.start_byte() + i + 1)
-                    .min(ctx.line_start(body.start_byte()));
-                let end = ctx.src[body.end_byte()..]
-                    .find('\n')
-                    .map_or(ctx.src.len(), |i| body.end_byte() + i + 1);
-                let old_indent = ctx.line_indent(body.start_byte());
-                let new_indent = format!("{inner}{unit}{unit}");
-                for line in ctx.src[start..end].split_inclusive('\n') {
-                    match line.strip_prefix(old_indent) {
-                        Some(rest) if !line.trim().is_empty() => {
-                            block.push_str(&new_indent);
-                            block.push_str(rest);
-                        }
-                        _ => block.push_str(line),
-                    }
-                }
-                if !block.ends_with('\n') {
-                    block.push('\n');
-                }
+                let lines = ctx.block_lines(*body);
+                block.push_str(&reindent(
+                    &ctx.src[lines],
+                    ctx.line_indent(body.start_byte()),
+                    &format!("{inner}{unit}{unit}"),
+                ));
             }
         }
     } else {
@@ -519,7 +462,6 @@ fn rewrite<'t>(
             .to_string(),
     );
     if httpx {
-        imports.push("httpx".to_string());
         changes.push(format!(
             "requests gives way to httpx: redirects are still followed, every request has an \
              explicit {} s timeout where requests had none, and exceptions are httpx's",
@@ -532,12 +474,10 @@ fn rewrite<'t>(
                 .to_string(),
         );
     }
-    imports.sort();
-    imports.dedup();
     Ok((
         Fix {
             edits,
-            imports,
+            imports: backend.imports(),
             module_statements,
             changes,
         },

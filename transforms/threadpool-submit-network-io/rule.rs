@@ -6,10 +6,10 @@
 use tree_sitter::Node;
 
 use crate::http::{
-    async_twin, classify_worker, function_name, map_exception, map_keywords, sync_policy,
-    sync_shim, Worker,
+    async_twin, classify_worker, function_name, map_exception, map_keywords, pool_limit,
+    sync_policy, sync_shim, Backend, Worker,
 };
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -99,16 +99,10 @@ fn judge<'t>(
         Worker::Refused(why) => return report(format!("{what}, but corral leaves it: {why}")),
         w => w,
     };
-    let positional: Vec<Node> = rest
+    let (positional, keywords): (Vec<Node>, Vec<Node>) = rest
         .iter()
         .copied()
-        .filter(|a| a.kind() != "keyword_argument")
-        .collect();
-    let keywords: Vec<Node> = rest
-        .iter()
-        .copied()
-        .filter(|a| a.kind() == "keyword_argument")
-        .collect();
+        .partition(|a| a.kind() != "keyword_argument");
     if let Err(why) = loop_is_movable(ctx, &shape, with) {
         return report(format!("{what}, but {why}"));
     }
@@ -396,48 +390,12 @@ fn rewrite<'t>(
 ) -> Result<Fix, String> {
     let sem = ctx.semantic;
     let httpx = ctx.settings.http_client != HttpClient::ToThread;
-    let reference = |module: &str, member: &str| {
-        sem.import_ref(module, member, with)
-            .ok_or_else(|| format!("the name `{module}` is taken here"))
-    };
-    let semaphore = reference("asyncio", "Semaphore")?;
-    let asyncio = semaphore.expr.trim_end_matches(".Semaphore").to_string();
-    if asyncio == "Semaphore" {
-        return Err("asyncio is imported by member only; corral needs the module".into());
-    }
-    let mut imports: Vec<String> = semaphore.add_import.iter().cloned().collect();
-    let mut module_statements = Vec::new();
+    let backend = Backend::new(ctx, with)?;
+    let asyncio = backend.asyncio.clone();
+    let mut module_statements = backend.module_statements.clone();
     let client = sem.fresh_name("_client");
-    let client_ref = if httpx {
-        let r = reference("httpx", "AsyncClient")?;
-        if r.expr != "httpx.AsyncClient" {
-            return Err("httpx is imported under another name".into());
-        }
-        imports.push("httpx".to_string());
-        let (timeout, statements) = ctx.timeout_constant(with);
-        module_statements.extend(statements);
-        Some((r.expr, timeout))
-    } else {
-        None
-    };
-    let bound = ctx
-        .keyword(executor, "max_workers")
-        .and_then(|k| k.child_by_field_name("value"))
-        .or_else(|| {
-            executor
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-                .filter(|a| a.kind() != "keyword_argument")
-        })
-        .map(|n| ctx.text(n).to_string());
-    let (limit, note) = match bound {
-        Some(expr) => (expr.clone(), format!("was max_workers={expr}")),
-        None => {
-            let (name, statements) = ctx.limit_constant(with);
-            module_statements.extend(statements);
-            (name, "the thread pool's size was not visible".to_string())
-        }
-    };
+    let client_ref = backend.client.clone();
+    let (limit, note) = pool_limit(ctx, executor, with, &mut module_statements);
 
     // The item: the comprehension's loop variable(s), passed to each task.
     let mut cursor = shape.comprehension.walk();
@@ -538,16 +496,7 @@ fn rewrite<'t>(
         indent.clone()
     };
     let body_indent = format!("{inner}{unit}{unit}");
-    let header = shape.loop_body.parent().ok_or("no loop")?;
-    let start = ctx.src[header.start_byte()..]
-        .find('\n')
-        .map_or(shape.loop_body.start_byte(), |i| {
-            header.start_byte() + i + 1
-        })
-        .min(ctx.line_start(shape.loop_body.start_byte()));
-    let end = ctx.src[shape.loop_body.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| shape.loop_body.end_byte() + i + 1);
+    let std::ops::Range { start, end } = ctx.block_lines(shape.loop_body);
     let mut local = Vec::new();
     let mut stack = vec![shape.loop_body];
     while let Some(node) = stack.pop() {
@@ -595,35 +544,19 @@ fn rewrite<'t>(
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    let shifted: Vec<Edit> = local
-        .into_iter()
-        .map(|e| Edit {
-            range: e.range.start - start..e.range.end - start,
-            text: e.text,
-        })
-        .collect();
-    let moved = crate::engine::apply_edits(&ctx.src[start..end], &shifted);
-    let old_indent = ctx.line_indent(shape.loop_body.start_byte());
-    let mut body_text = String::new();
-    for line in moved.split_inclusive('\n') {
-        match line.strip_prefix(old_indent) {
-            Some(rest) if !line.trim().is_empty() => {
-                body_text.push_str(&body_indent);
-                body_text.push_str(rest);
-            }
-            _ => body_text.push_str(line),
-        }
-    }
-    if !body_text.ends_with('\n') {
-        body_text.push('\n');
-    }
+    let moved = ctx.rewrite_range(start..end, &local);
+    let body_text = reindent(
+        &moved,
+        ctx.line_indent(shape.loop_body.start_byte()),
+        &body_indent,
+    );
 
     let limiter = sem.fresh_name("_limiter");
     let each = sem.fresh_name("_each");
     let tg = sem.fresh_name("_tg");
     let mut block = format!(
         "{indent}{limiter} = {}({limit})  # {note}\n",
-        semaphore.expr
+        backend.semaphore
     );
     if let Some((client_ref, timeout)) = &client_ref {
         block.push_str(&format!(
@@ -684,11 +617,9 @@ fn rewrite<'t>(
             crate::rule::seconds(ctx.settings.timeout)
         ));
     }
-    imports.sort();
-    imports.dedup();
     Ok(Fix {
         edits,
-        imports,
+        imports: backend.imports(),
         module_statements,
         changes,
     })
