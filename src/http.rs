@@ -934,3 +934,32 @@ pub fn pool_limit<'t>(
         }
     }
 }
+
+/// One `with <Executor>(...) as <pool>:` block, from the query the thread-pool transforms share.
+pub struct ExecutorBlock<'t> {
+    pub with: Node<'t>,
+    /// The executor class, resolved: `concurrent.futures.ThreadPoolExecutor`, ...
+    pub class: Option<String>,
+    pub executor: Node<'t>,
+    pub pool: &'t str,
+    pub body: Node<'t>,
+}
+
+pub fn executor_blocks<'t>(
+    ctx: &Context<'_, 't>,
+    query: &'static crate::rule::LazyQuery,
+) -> Vec<ExecutorBlock<'t>> {
+    query
+        .matches(ctx)
+        .iter()
+        .filter_map(|m| {
+            Some(ExecutorBlock {
+                with: m.get("with")?,
+                class: ctx.semantic.qualified_name(m.get("ctor")?),
+                executor: m.get("executor")?,
+                pool: ctx.text(m.get("pool")?),
+                body: m.get("body")?,
+            })
+        })
+        .collect()
+}

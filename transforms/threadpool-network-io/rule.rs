@@ -6,8 +6,8 @@
 use tree_sitter::Node;
 
 use crate::http::{
-    async_twin, classify_worker, function_name, pool_limit, sync_policy, sync_shim, Backend,
-    BoundedFanOut, Worker,
+    async_twin, classify_worker, executor_blocks, function_name, pool_limit, sync_policy,
+    sync_shim, Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -26,23 +26,20 @@ static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for m in QUERY.matches(ctx).iter() {
-        let (Some(with), Some(ctor), Some(executor), Some(pool), Some(body)) = (
-            m.get("with"),
-            m.get("ctor"),
-            m.get("executor"),
-            m.get("pool"),
-            m.get("body"),
-        ) else {
-            continue;
-        };
-        let kind = ctx.semantic.qualified_name(ctor);
-        let process = match kind.as_deref() {
+    for block in executor_blocks(ctx, &QUERY) {
+        let process = match block.class.as_deref() {
             Some("concurrent.futures.ThreadPoolExecutor") => false,
             Some("concurrent.futures.ProcessPoolExecutor") => true,
             _ => continue,
         };
-        if let Some(finding) = judge(ctx, with, executor, ctx.text(pool), body, process) {
+        if let Some(finding) = judge(
+            ctx,
+            block.with,
+            block.executor,
+            block.pool,
+            block.body,
+            process,
+        ) {
             findings.push(finding);
         }
     }

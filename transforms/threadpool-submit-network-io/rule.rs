@@ -6,8 +6,8 @@
 use tree_sitter::Node;
 
 use crate::http::{
-    async_twin, classify_worker, function_name, map_exception, map_keywords, pool_limit,
-    sync_policy, sync_shim, Backend, Worker,
+    async_twin, classify_worker, executor_blocks, function_name, map_exception, map_keywords,
+    pool_limit, sync_policy, sync_shim, Backend, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -25,27 +25,11 @@ pub static RULE: Rule = Rule {
 static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for m in QUERY.matches(ctx).iter() {
-        let (Some(with), Some(ctor), Some(executor), Some(pool), Some(body)) = (
-            m.get("with"),
-            m.get("ctor"),
-            m.get("executor"),
-            m.get("pool"),
-            m.get("body"),
-        ) else {
-            continue;
-        };
-        if ctx.semantic.qualified_name(ctor).as_deref()
-            != Some("concurrent.futures.ThreadPoolExecutor")
-        {
-            continue;
-        }
-        if let Some(finding) = judge(ctx, with, executor, ctx.text(pool), body) {
-            findings.push(finding);
-        }
-    }
-    findings
+    executor_blocks(ctx, &QUERY)
+        .into_iter()
+        .filter(|b| b.class.as_deref() == Some("concurrent.futures.ThreadPoolExecutor"))
+        .filter_map(|b| judge(ctx, b.with, b.executor, b.pool, b.body))
+        .collect()
 }
 
 /// `futures = {ex.submit(fn, x): x for x in items}` (or a list) and the loop over
