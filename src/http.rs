@@ -881,8 +881,9 @@ impl Backend {
             if r.expr != "httpx.AsyncClient" {
                 return Err("httpx is imported under another name".into());
             }
-            // The exception names of the mapped handlers need the module under its own name.
-            imports.push("httpx".to_string());
+            // `httpx.AsyncClient` resolves, so the mapped handlers' `httpx.*` names do too; the
+            // import is needed only when the module does not have it yet.
+            imports.extend(r.add_import);
             let (timeout, statements) = ctx.timeout_constant(at);
             module_statements.extend(statements);
             Some((r.expr, timeout))

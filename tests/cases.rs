@@ -159,6 +159,16 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
         }
 
         if let Some(fixed) = &outcome.fixed {
+            let mut imports: Vec<&str> =
+                fixed.lines().filter(|l| l.starts_with("import ")).collect();
+            let count = imports.len();
+            imports.sort();
+            imports.dedup();
+            if imports.len() != count {
+                failures.push(format!(
+                    "{case}: the rewrite imports a module twice:\n{fixed}"
+                ));
+            }
             if let Err(e) = python_compiles(fixed, &case) {
                 failures.push(format!(
                     "{case}: rewritten output does not compile:\n{e}\n{fixed}"

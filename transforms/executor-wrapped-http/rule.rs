@@ -8,7 +8,9 @@
 
 use tree_sitter::Node;
 
-use crate::http::{async_twin, classify_worker, map_keywords, Backend, BoundedFanOut, Worker};
+use crate::http::{
+    async_twin, classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
+};
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
@@ -32,6 +34,9 @@ struct Hop<'t> {
     args: Vec<Node<'t>>,
     /// Keyword arguments (to_thread only).
     keywords: Vec<Node<'t>>,
+    /// The executor handed to run_in_executor, unless it is `None`.
+    executor: Option<Node<'t>>,
+    process_pool: bool,
 }
 
 fn check(ctx: &Context) -> Vec<Finding> {
@@ -75,6 +80,8 @@ fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Ho
             worker: *worker,
             args: rest.to_vec(),
             keywords,
+            executor: None,
+            process_pool: false,
         });
     }
     if callee.kind() != "attribute"
@@ -104,7 +111,7 @@ fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Ho
         .semantic
         .value_origin(*executor)
         .is_some_and(|q| q == "concurrent.futures.ProcessPoolExecutor");
-    if process_pool || !keywords.is_empty() {
+    if !keywords.is_empty() {
         return None;
     }
     Some(Hop {
@@ -112,6 +119,8 @@ fn hop<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) -> Option<Ho
         worker: *worker,
         args: rest.to_vec(),
         keywords,
+        executor: Some(*executor).filter(|e| e.kind() != "none"),
+        process_pool,
     })
 }
 
@@ -138,6 +147,12 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     };
     if let Worker::Refused(why) = &worker {
         return report(format!("corral leaves it: {why}"), hop.call.byte_range());
+    }
+    if hop.process_pool {
+        return report(
+            "the executor is a ProcessPoolExecutor, which corral does not move".into(),
+            hop.call.byte_range(),
+        );
     }
     // Keyword arguments of to_thread reach the worker: map them like a partial's.
     let extra = match (&worker, hop.keywords.is_empty()) {
@@ -434,7 +449,24 @@ fn rewrite_fan_out<'t>(
     let backend = Backend::new(ctx, at)?;
     let asyncio = backend.asyncio.clone();
     let httpx = backend.client.is_some();
-    let (limit, mut module_statements) = ctx.limit_constant(at);
+    // A thread pool made in view keeps its max_workers; the default executor's hidden cap gives
+    // way to --max-concurrency.
+    let pool = hop
+        .executor
+        .filter(|e| e.kind() == "identifier")
+        .and_then(|e| sem.origin(e))
+        .filter(|b| b.kind == crate::semantic::BindingKind::Assignment)
+        .and_then(|b| b.node.child_by_field_name("right"))
+        .filter(|r| r.kind() == "call");
+    let mut module_statements = Vec::new();
+    let (limit, limit_note) = match pool {
+        Some(pool) => pool_limit(ctx, pool, at, &mut module_statements),
+        None => {
+            let (name, statements) = ctx.limit_constant(at);
+            module_statements.extend(statements);
+            (name, "the executor capped this implicitly".to_string())
+        }
+    };
     module_statements.extend(backend.module_statements.iter().cloned());
     let client_name = sem.fresh_name("_client");
     let client = backend
@@ -501,7 +533,7 @@ fn rewrite_fan_out<'t>(
         asyncio,
         limiter: sem.fresh_name("_limiter"),
         limit,
-        limit_note: "the executor capped this implicitly".to_string(),
+        limit_note,
         client,
         helper: helper.clone(),
         params: args,

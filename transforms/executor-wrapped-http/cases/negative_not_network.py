@@ -14,11 +14,5 @@ async def cpu(blob):
     return await asyncio.to_thread(digest, blob)
 
 
-async def process_pool(url):
-    loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor()
-    return await loop.run_in_executor(pool, requests.get, url)
-
-
 def sync_code(url):
     return requests.get(url, timeout=5)

@@ -1,6 +1,7 @@
 # corral-case: target=py311
 import asyncio
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import requests
@@ -29,3 +30,10 @@ class Api:
 
     async def profile(self, url):
         return await asyncio.to_thread(fetch_json, url)
+
+
+async def own_pool(urls):
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=3)
+    futures = [loop.run_in_executor(pool, requests.get, u) for u in urls]
+    return await asyncio.gather(*futures)

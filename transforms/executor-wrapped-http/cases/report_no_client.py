@@ -1,5 +1,6 @@
 # corral-case: target=py311
 import asyncio
+from concurrent.futures import ProcessPoolExecutor
 
 import requests
 
@@ -11,3 +12,9 @@ async def lonely(url):
 
 async def streamed(url, client):
     return await asyncio.to_thread(requests.get, url, stream=True)
+
+
+async def process_pool(url):
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor()
+    return await loop.run_in_executor(pool, requests.get, url)
