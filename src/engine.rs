@@ -131,7 +131,8 @@ pub enum Approval {
     Quit,
 }
 
-/// Checks `source` with `rules` and applies fixes as `fixing` says, to a fixed point.
+/// Checks `source` with those of `rules` whose trigger words it contains, and applies fixes as
+/// `fixing` says, to a fixed point.
 pub fn run(
     source: &SourceText,
     rules: &[&'static Rule],
@@ -152,7 +153,9 @@ pub fn run(
         let semantic = Semantic::build(tree.root_node(), &text);
         let queries = QueryCache::default();
         let mut findings: Vec<Finding> = Vec::new();
-        for rule in rules {
+        // Per pass: a rewrite can bring in words another transform looks for.
+        let active = crate::prefilter::candidates(text.as_bytes(), rules);
+        for rule in &active {
             let ctx = Context {
                 src: &text,
                 tree: &tree,
@@ -175,7 +178,7 @@ pub fn run(
         });
         if pass == 0 {
             outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
-            outcome.unused_suppressions = unused(&suppressions, rules);
+            outcome.unused_suppressions = unused(&suppressions, &active);
         }
         if matches!(fixing, Fixing::No) || quit {
             break;

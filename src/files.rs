@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
-use aho_corasick::AhoCorasick;
 use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::config::{self, PackageConfig};
 use crate::engine::{self, Fixing, Outcome};
+pub use crate::prefilter::candidates;
 use crate::registry::RULES;
 use crate::rule::Rule;
 use crate::settings::{HttpClient, PyVersion, RuleSettings, Settings};
@@ -214,50 +214,6 @@ impl Resolver {
     }
 }
 
-/// Words a file must contain for a transform to have anything to find in it: one automaton over
-/// every transform's trigger words, so most files are never parsed.
-static TRIGGERS: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
-    let mut words = Vec::new();
-    let mut owner = Vec::new();
-    for (index, rule) in RULES.iter().enumerate() {
-        for word in rule.triggers {
-            words.push(*word);
-            owner.push(index);
-        }
-    }
-    let automaton = AhoCorasick::new(&words).expect("trigger words build an automaton");
-    (automaton, owner)
-});
-
-/// The transforms among `rules` whose trigger words occur in `bytes`.
-pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
-    let (automaton, owner) = &*TRIGGERS;
-    let mut present = vec![false; RULES.len()];
-    let mut remaining = rules.len();
-    for m in automaton.find_overlapping_iter(bytes) {
-        let index = owner[m.pattern().as_usize()];
-        if !present[index] {
-            present[index] = true;
-            if rules.iter().any(|r| std::ptr::eq(*r, RULES[index])) {
-                remaining -= 1;
-                if remaining == 0 {
-                    break;
-                }
-            }
-        }
-    }
-    rules
-        .iter()
-        .copied()
-        .filter(|r| {
-            RULES
-                .iter()
-                .position(|x| std::ptr::eq(*x, *r))
-                .is_some_and(|i| present[i])
-        })
-        .collect()
-}
-
 /// A generated file says so near its top; corral leaves those to their generator.
 fn is_generated(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
@@ -327,8 +283,7 @@ fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
     if plan.excluded {
         return Status::Excluded;
     }
-    let rules = candidates(&bytes, &plan.rules);
-    if rules.is_empty() {
+    if candidates(&bytes, &plan.rules).is_empty() {
         return Status::NoCandidates;
     }
     if is_generated(&bytes) {
@@ -347,7 +302,7 @@ fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
         }
     };
     let fixes = !matches!(fixing, Fixing::No);
-    match engine::run(&source, &rules, &plan.settings, fixing) {
+    match engine::run(&source, &plan.rules, &plan.settings, fixing) {
         Err(skip) => Status::Skipped(Skip {
             kind: "syntax error",
             reason: skip.to_string(),
@@ -396,18 +351,6 @@ pub fn process_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prefilter_keeps_only_transforms_whose_words_occur() {
-        let all: Vec<&'static Rule> = RULES.to_vec();
-        let none = candidates(b"def f():\n    return 1\n", &all);
-        assert!(none.is_empty());
-        let some = candidates(b"import asyncio\nawait asyncio.gather(*xs)\n", &all);
-        assert_eq!(
-            some.iter().map(|r| r.id).collect::<Vec<_>>(),
-            ["unbounded-gather"]
-        );
-    }
 
     #[test]
     fn generated_markers() {

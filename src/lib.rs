@@ -13,6 +13,7 @@ pub mod git;
 pub mod http;
 pub mod imports;
 pub mod parse;
+pub mod prefilter;
 pub mod registry;
 pub mod report;
 pub mod rule;

@@ -386,3 +386,21 @@ fn rules_and_explain_print_the_documentation() {
         Some(2)
     );
 }
+
+#[test]
+fn one_apply_reaches_what_a_second_run_would_do_across_transforms() {
+    // The executor rewrite brings in an httpx.AsyncClient, which await-without-deadline looks
+    // for: the fixed point must be reached in one run, not the next.
+    let hop = "import asyncio\n\nimport requests\n\n\nasync def fetch_statuses(urls):\n    loop = asyncio.get_running_loop()\n    futures = [loop.run_in_executor(None, requests.get, u) for u in urls]\n    responses = await asyncio.gather(*futures)\n    return {u: r.status_code for u, r in zip(urls, responses)}\n";
+    let dir = project(&[("hop.py", hop.as_bytes())], true);
+    let args = ["--timeout", "5", "--target-version", "py311"];
+    let apply = corral(dir.path(), &[&["apply"][..], &args].concat());
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    let text = String::from_utf8(read(dir.path(), "hop.py")).unwrap();
+    assert!(
+        text.contains("async with asyncio.timeout(TIMEOUT_SECONDS):"),
+        "{text}"
+    );
+    let again = corral(dir.path(), &[&["diff"][..], &args].concat());
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
