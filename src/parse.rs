@@ -38,7 +38,11 @@ impl std::fmt::Display for SyntaxError {
                 "syntax error at {}:{} (missing `{what}`)",
                 self.line, self.column
             ),
-            None => write!(f, "syntax error at {}:{}", self.line, self.column),
+            None => write!(
+                f,
+                "syntax error at {}:{} (or syntax newer than tree-sitter-python 0.25 parses)",
+                self.line, self.column
+            ),
         }
     }
 }

@@ -404,3 +404,24 @@ fn one_apply_reaches_what_a_second_run_would_do_across_transforms() {
     let again = corral(dir.path(), &[&["diff"][..], &args].concat());
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
+
+#[test]
+fn newer_syntax_the_parser_does_not_know_is_listed_and_counted() {
+    // PEP 696 type-parameter defaults (3.13) are valid Python that tree-sitter-python 0.25 rejects.
+    let pep696 = "import asyncio\n\n\ndef first[T = int](items: list[T]) -> T:\n    return items[0]\n\n\nasync def main(xs):\n    return await asyncio.gather(*[f(x) for x in xs])\n";
+    let dir = project(
+        &[
+            ("new_syntax.py", pep696.as_bytes()),
+            ("ok.py", FANOUT.as_bytes()),
+        ],
+        false,
+    );
+    let out = corral(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "ok.py still has its finding");
+    let err = stderr(&out);
+    assert!(
+        err.contains("skipped new_syntax.py: syntax error at 4:11 (or syntax newer"),
+        "{err}"
+    );
+    assert!(err.contains("1 skipped (1 syntax error)"), "{err}");
+}
