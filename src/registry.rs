@@ -2,34 +2,29 @@
 
 use crate::rule::Rule;
 
-#[path = "../transforms/await-without-deadline/rule.rs"]
-mod await_without_deadline;
-#[path = "../transforms/blocking-wait-without-timeout/rule.rs"]
-mod blocking_wait_without_timeout;
-#[path = "../transforms/executor-wrapped-http/rule.rs"]
-mod executor_wrapped_http;
-#[path = "../transforms/legacy-wait-for/rule.rs"]
-mod legacy_wait_for;
-#[path = "../transforms/missing-timeout/rule.rs"]
-mod missing_timeout;
-#[path = "../transforms/threadpool-network-io/rule.rs"]
-mod threadpool_network_io;
-#[path = "../transforms/threadpool-submit-network-io/rule.rs"]
-mod threadpool_submit_network_io;
-#[path = "../transforms/unbounded-gather/rule.rs"]
-mod unbounded_gather;
+/// Declares each transform's module from its folder and lists it in `RULES`, in order.
+macro_rules! transforms {
+    ($($module:ident => $path:literal,)*) => {
+        $(
+            #[path = $path]
+            mod $module;
+        )*
 
-/// Every transform, in the order `corral rules` lists them.
-pub static RULES: &[&Rule] = &[
-    &unbounded_gather::RULE,
-    &threadpool_network_io::RULE,
-    &threadpool_submit_network_io::RULE,
-    &executor_wrapped_http::RULE,
-    &missing_timeout::RULE,
-    &await_without_deadline::RULE,
-    &blocking_wait_without_timeout::RULE,
-    &legacy_wait_for::RULE,
-];
+        /// Every transform, in the order `corral rules` lists them.
+        pub static RULES: &[&Rule] = &[$(&$module::RULE),*];
+    };
+}
+
+transforms! {
+    unbounded_gather => "../transforms/unbounded-gather/rule.rs",
+    threadpool_network_io => "../transforms/threadpool-network-io/rule.rs",
+    threadpool_submit_network_io => "../transforms/threadpool-submit-network-io/rule.rs",
+    executor_wrapped_http => "../transforms/executor-wrapped-http/rule.rs",
+    missing_timeout => "../transforms/missing-timeout/rule.rs",
+    await_without_deadline => "../transforms/await-without-deadline/rule.rs",
+    blocking_wait_without_timeout => "../transforms/blocking-wait-without-timeout/rule.rs",
+    legacy_wait_for => "../transforms/legacy-wait-for/rule.rs",
+}
 
 /// A transform by its name (`unbounded-gather`) or catalog code (`CONC101`), case-insensitively.
 pub fn find(name: &str) -> Option<&'static Rule> {
