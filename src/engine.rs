@@ -262,6 +262,9 @@ pub fn run(
         }
     }
     if text != source.text {
+        if let Some(cleaned) = crate::unused_imports::remove_newly_unused(&source.text, &text) {
+            text = cleaned;
+        }
         outcome.fixed = Some(text);
     }
     Ok(outcome)

@@ -23,4 +23,5 @@ pub mod source;
 pub mod split;
 pub mod suppress;
 pub mod syntax;
+pub mod unused_imports;
 pub mod write;

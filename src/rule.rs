@@ -124,7 +124,7 @@ impl<'t> Context<'_, 't> {
         self.module_constant(
             "MAX_CONCURRENCY",
             &self.settings.max_concurrency.to_string(),
-            "corral: most awaitables or requests one fan-out runs at once; keep <= the HTTP client's pool size",
+            "corral: most awaitables one fan-out runs at once; keep <= the HTTP client's pool size",
             at,
         )
     }
