@@ -964,3 +964,25 @@ pub fn executor_blocks<'t>(
         })
         .collect()
 }
+
+/// The async twin of the worker `def` named `name`: an existing one (written by an earlier fix,
+/// word for word what corral would write now) is reused; otherwise a fresh name and the text of
+/// the new twin.
+pub fn twin_of<'t>(
+    ctx: &Context<'_, 't>,
+    def: Node<'t>,
+    name: &str,
+) -> Result<(String, Option<String>), String> {
+    let wanted = format!("{name}_async");
+    if let [existing] = ctx.semantic.module_bindings(&wanted) {
+        let same = existing.kind == crate::semantic::BindingKind::FunctionDef
+            && async_twin(ctx, def, &wanted, "client").as_deref() == Some(ctx.text(existing.node));
+        if same {
+            return Ok((wanted, None));
+        }
+    }
+    let twin = ctx.semantic.fresh_name(&wanted);
+    let text =
+        async_twin(ctx, def, &twin, "client").ok_or("corral could not write the async twin")?;
+    Ok((twin, Some(text)))
+}

@@ -8,8 +8,8 @@
 
 use tree_sitter::Node;
 
-use crate::http::{
-    async_twin, classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
+use crate::http::{twin_of, 
+    classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -212,13 +212,14 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
             format!("await {client}.{verb}({})", all.join(", "))
         }
         Worker::Function { def, name } => {
-            let twin = ctx.semantic.fresh_name(&format!("{name}_async"));
-            let text = async_twin(ctx, *def, &twin, "client")?;
-            let indent = ctx.line_indent(def.start_byte());
-            edits.push(Edit::insert(
-                def.end_byte(),
-                format!("\n\n\n{indent}{text}"),
-            ));
+            let (twin, text) = twin_of(ctx, *def, name).ok()?;
+            if let Some(text) = text {
+                let indent = ctx.line_indent(def.start_byte());
+                edits.push(Edit::insert(
+                    def.end_byte(),
+                    format!("\n\n\n{indent}{text}"),
+                ));
+            }
             changes.push(format!(
                 "`{twin}` is the async twin of `{name}`, which stays"
             ));
@@ -492,14 +493,17 @@ fn rewrite_fan_out<'t>(
             format!("{client_name}.{verb}({})", all.join(", "))
         }
         (Worker::Function { def, name }, true) => {
-            let twin = sem.fresh_name(&format!("{name}_async"));
-            let text = async_twin(ctx, *def, &twin, "client")
-                .ok_or("corral could not write the async twin")?;
-            let indent = ctx.line_indent(def.start_byte());
-            edits.push(Edit::insert(
-                def.end_byte(),
-                format!("\n\n\n{indent}{text}"),
-            ));
+            let (twin, text) = twin_of(ctx, *def, name)?;
+            if let Some(text) = text {
+                let indent = ctx.line_indent(def.start_byte());
+                edits.push(Edit::insert(
+                    def.end_byte(),
+                    format!("
+
+
+{indent}{text}"),
+                ));
+            }
             format!("{twin}({client_name}, {args})")
         }
         _ => unreachable!("refused before"),

@@ -5,8 +5,8 @@
 
 use tree_sitter::Node;
 
-use crate::http::{
-    async_twin, classify_worker, executor_blocks, function_name, pool_limit, sync_policy,
+use crate::http::{twin_of, 
+    classify_worker, executor_blocks, function_name, pool_limit, sync_policy,
     sync_shim, Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
@@ -347,21 +347,21 @@ fn rewrite<'t>(
             format!("{client}.{verb}({})", all.join(", "))
         }
         (Worker::Function { def, name }, true) => {
-            let twin = sem.fresh_name(&format!("{name}_async"));
-            let text = async_twin(ctx, *def, &twin, "client")
-                .ok_or_else(|| "corral could not write the async twin".to_string())?;
+            let (twin, text) = twin_of(ctx, *def, name)?;
             let others = references(ctx, name, *def, map.worker);
             let indent = ctx.line_indent(def.start_byte());
             if others {
-                edits.push(Edit::insert(
-                    def.end_byte(),
-                    format!("\n\n\n{indent}{text}"),
-                ));
+                if let Some(text) = &text {
+                    edits.push(Edit::insert(
+                        def.end_byte(),
+                        format!("\n\n\n{indent}{text}"),
+                    ));
+                }
                 changes.push(format!(
                     "`{name}` stays for its other callers; `{twin}` is its async twin"
                 ));
             } else {
-                edits.push(Edit::replace(*def, text));
+                edits.push(Edit::replace(*def, text.unwrap_or_default()));
                 changes.push(format!(
                     "`{name}` becomes its async twin `{twin}`: nothing else calls it"
                 ));

@@ -5,8 +5,8 @@
 
 use tree_sitter::Node;
 
-use crate::http::{
-    async_twin, classify_worker, executor_blocks, function_name, map_exception, map_keywords,
+use crate::http::{twin_of, 
+    classify_worker, executor_blocks, function_name, map_exception, map_keywords,
     pool_limit, sync_policy, sync_shim, Backend, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
@@ -239,8 +239,6 @@ fn loop_is_movable<'t>(
 ) -> Result<(), String> {
     let body = shape.loop_body;
     for (kind, said) in [
-        ("break_statement", "break"),
-        ("continue_statement", "continue"),
         ("return_statement", "return"),
         ("yield", "yield"),
         ("await", "await"),
@@ -250,7 +248,11 @@ fn loop_is_movable<'t>(
                 "the loop's body uses `{said}`, which cannot move into a task"
             ));
         }
+    }    // `continue` of this loop becomes `return` in the task; its `break` has no equivalent.
+    if own_loop_statements(body, "break_statement").next().is_some() {
+        return Err("the loop's body uses `break`, which cannot move into a task".into());
     }
+
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
         match node.kind() {
@@ -454,14 +456,17 @@ fn rewrite<'t>(
                     "its submit passes keywords to a function, which corral does not remap".into(),
                 );
             }
-            let twin = sem.fresh_name(&format!("{name}_async"));
-            let text = async_twin(ctx, *def, &twin, "client")
-                .ok_or("corral could not write the async twin")?;
-            let indent = ctx.line_indent(def.start_byte());
-            edits.push(Edit::insert(
-                def.end_byte(),
-                format!("\n\n\n{indent}{text}"),
-            ));
+            let (twin, text) = twin_of(ctx, *def, name)?;
+            if let Some(text) = text {
+                let indent = ctx.line_indent(def.start_byte());
+                edits.push(Edit::insert(
+                    def.end_byte(),
+                    format!("
+
+
+{indent}{text}"),
+                ));
+            }
             let mut all = vec![client.clone()];
             all.extend(args.iter().map(|a| a.to_string()));
             format!("{twin}({})", all.join(", "))
@@ -506,6 +511,10 @@ fn rewrite<'t>(
                     local.push(Edit::replace(node, text));
                     continue;
                 }
+            }
+            "continue_statement" if owning_loop(node) == shape.loop_body.parent() => {
+                local.push(Edit::replace(node, "return"));
+                continue;
             }
             "subscript" => {
                 let is_key = node
@@ -619,4 +628,30 @@ fn is_variable(node: Node) -> bool {
         };
         p.child_by_field_name(field) != Some(node)
     })
+}
+
+/// The nearest `for` or `while` statement around `node`.
+fn owning_loop(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if matches!(n.kind(), "for_statement" | "while_statement") {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// Statements of `kind` in `body` that belong to the loop `body` is the block of.
+fn own_loop_statements<'t>(body: Node<'t>, kind: &'static str) -> impl Iterator<Item = Node<'t>> {
+    let mut found = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind && owning_loop(node) == body.parent() {
+            found.push(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found.into_iter()
 }
