@@ -798,7 +798,7 @@ pub fn sync_shim<'t>(
 }
 
 /// The arguments that pass a function's parameters on unchanged: `a, *args, k=k, **kw`.
-fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<String> {
+pub fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<String> {
     let mut out = Vec::new();
     let mut keyword_only = false;
     let mut cursor = parameters.walk();

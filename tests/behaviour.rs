@@ -258,6 +258,19 @@ fn await_without_deadline_raises_timeout_error_on_311() {
 }
 
 #[test]
+fn await_without_deadline_fallback_splits_a_function_with_several_awaits() {
+    // Before 3.11 one deadline over several awaits moves the body into a private coroutine
+    // awaited through asyncio.wait_for (asyncio.TimeoutError, the builtin on the 3.11 running here).
+    let result = gives_up_in_time(
+        "stream_probe.py",
+        "await-without-deadline",
+        &["--target-version", "py38"],
+        &["builtins.TimeoutError", "asyncio.exceptions.TimeoutError"],
+    );
+    assert!(result["outcome"].is_null());
+}
+
+#[test]
 fn await_without_deadline_fallback_is_caught_by_widened_handler() {
     // Before 3.11 wait_for raises asyncio.TimeoutError, which `except TimeoutError` would miss;
     // the rewrite widens the handler, so the program handles it.

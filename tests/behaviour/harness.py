@@ -45,26 +45,30 @@ COUNTER = Counter()
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        # A request is in flight while the server works on it; the count drops before the
+        # response goes out, so a client that starts its next request on receiving this one's
+        # response is never counted together with it.
         with COUNTER:
             time.sleep(DELAY)
             if self.path == "/hang":
                 time.sleep(HANG)
-                self.send_error(504)
-                return
-            parts = self.path.strip("/").split("/")
-            if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit():
-                self.send_error(404)
-                return
-            uid = int(parts[1])
-            if uid % 7 == 0:
-                self.send_error(503)
-                return
-            body = json.dumps({"id": uid}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        if self.path == "/hang":
+            self.send_error(504)
+            return
+        parts = self.path.strip("/").split("/")
+        if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit():
+            self.send_error(404)
+            return
+        uid = int(parts[1])
+        if uid % 7 == 0:
+            self.send_error(503)
+            return
+        body = json.dumps({"id": uid}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass

@@ -439,19 +439,16 @@ fn wait_for_single<'t>(
     function: Node<'t>,
     flagged: &[Flagged<'t>],
 ) -> Result<Fix, String> {
-    let target = ctx.settings.target;
-    let [only] = flagged else {
-        return Err(format!(
-            "on {target} one deadline over {} awaits needs asyncio.timeout (3.11+) or async-timeout, \
-             and corral will not split the function",
-            flagged.len()
-        ));
+    let single_call = match flagged {
+        [only] => Some(only.node)
+            .filter(|n| n.kind() == "await")
+            .and_then(|n| n.named_child(0))
+            .filter(|c| c.kind() == "call"),
+        _ => None,
     };
-    let call = Some(only.node)
-        .filter(|n| n.kind() == "await")
-        .and_then(|n| n.named_child(0))
-        .filter(|c| c.kind() == "call")
-        .ok_or_else(|| format!("on {target} an `async with` cannot take asyncio.wait_for"))?;
+    let Some(call) = single_call else {
+        return split_for_wait_for(ctx, function);
+    };
     let wait_for = ctx
         .semantic
         .import_ref("asyncio", "wait_for", call)
@@ -480,6 +477,87 @@ fn wait_for_single<'t>(
             format!(
                 "the await now raises asyncio.TimeoutError after {seconds} s; before 3.11 that is \
                  not the builtin TimeoutError, so handlers around it now name both"
+            ),
+            "before 3.12 wait_for runs the awaitable in a new task: contextvar changes inside it \
+             are no longer seen by the caller"
+                .to_string(),
+        ],
+    })
+}
+
+/// Before 3.11, several awaits under one deadline (catalog CONC402, `after_py38.py`): the body
+/// moves into a private coroutine, and the function awaits it through `asyncio.wait_for`.
+fn split_for_wait_for<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<Fix, String> {
+    let target = ctx.settings.target;
+    let name = function.child_by_field_name("name").ok_or("no name")?;
+    let parameters = function.child_by_field_name("parameters").ok_or("no parameters")?;
+    let body = function.child_by_field_name("body").ok_or("no body")?;
+    let forwarded = crate::http::forward_arguments(ctx, parameters).ok_or_else(|| {
+        format!("on {target} the body would move into a helper, and `{}`'s parameters cannot be forwarded to it", ctx.text(name))
+    })?;
+    if !ctx.starts_line(body.start_byte()) {
+        return Err("the function body shares a line with its `def`".into());
+    }
+    let wait_for = ctx
+        .semantic
+        .import_ref("asyncio", "wait_for", function)
+        .ok_or("the name `asyncio` is taken here, so corral cannot refer to asyncio.wait_for")?;
+    let (constant, statements) = ctx.timeout_constant(function);
+    let private = ctx
+        .semantic
+        .fresh_name(&format!("_{}_no_deadline", ctx.text(name)));
+    // The docstring stays with the function callers see.
+    let mut cursor = body.walk();
+    let statements_in_body: Vec<Node> = body.named_children(&mut cursor).collect();
+    let docstring = statements_in_body.first().filter(|s| {
+        s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind() == "string")
+    });
+    let moved_from = match docstring {
+        Some(doc) => ctx.src[doc.end_byte()..]
+            .find('\n')
+            .map_or(ctx.src.len(), |i| doc.end_byte() + i + 1),
+        None => ctx.block_lines(body).start,
+    };
+    let moved_to = ctx.block_lines(body).end;
+    if moved_from >= moved_to {
+        return Err("the function has nothing but a docstring".into());
+    }
+    let outer = function
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .unwrap_or(function);
+    let indent = ctx.line_indent(outer.start_byte());
+    let returns = function
+        .child_by_field_name("return_type")
+        .map(|r| format!(" -> {}", ctx.text(r)))
+        .unwrap_or_default();
+    let body_indent = ctx.line_indent(body.start_byte());
+    let moved = &ctx.src[moved_from..moved_to];
+    // Inserted where the definition starts, after its indentation, which it ends by restoring.
+    let helper = format!(
+        "async def {private}{}{returns}:\n{moved}\n\n{indent}",
+        ctx.text(parameters)
+    );
+    let call = format!(
+        "{body_indent}return await {}({private}({forwarded}), timeout={constant})\n",
+        wait_for.expr
+    );
+    let seconds = crate::rule::seconds(ctx.settings.timeout);
+    Ok(Fix {
+        edits: vec![
+            Edit::insert(outer.start_byte(), helper),
+            Edit {
+                range: moved_from..moved_to,
+                text: call,
+            },
+        ],
+        imports: wait_for.add_import.into_iter().collect(),
+        module_statements: statements,
+        changes: vec![
+            format!(
+                "the body now runs as `{private}` under asyncio.wait_for, which raises \
+                 asyncio.TimeoutError after {seconds} s in all (before 3.11 not the builtin \
+                 TimeoutError)"
             ),
             "before 3.12 wait_for runs the awaitable in a new task: contextvar changes inside it \
              are no longer seen by the caller"
