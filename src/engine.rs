@@ -144,12 +144,13 @@ pub fn run(
     // Fixes declined interactively, by transform and message, so later passes do not ask again.
     let mut declined: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut quit = false;
+    let mut tree = parse(&text).ok_or(Skip::Unparseable)?;
+    if let Some(err) = first_syntax_error(&tree, &text) {
+        return Err(Skip::Syntax(err));
+    }
+    let original_imports = crate::unused_imports::import_ranges(tree.root_node());
     for pass in 0..MAX_PASSES {
-        let tree = parse(&text).ok_or(Skip::Unparseable)?;
-        if let Some(err) = first_syntax_error(&tree, &text) {
-            // Only the original can fail here: a rewritten pass is checked before it is kept.
-            return Err(Skip::Syntax(err));
-        }
+        // Each pass works on the tree the previous one checked its output with.
         let semantic = Semantic::build(tree.root_node(), &text);
         let queries = QueryCache::default();
         let mut findings: Vec<Finding> = Vec::new();
@@ -238,14 +239,19 @@ pub fn run(
             .collect();
         let edits = pass_edits(&chosen, &semantic, &text, source);
         let rewritten = apply_edits(&text, &edits);
-        match parse(&rewritten).map(|t| first_syntax_error(&t, &rewritten)) {
-            Some(None) => {
+        let checked = parse(&rewritten).map(|t| {
+            let err = first_syntax_error(&t, &rewritten);
+            (t, err)
+        });
+        match checked {
+            Some((new_tree, None)) => {
                 for rule in applied {
                     *outcome.fixes_by_rule.entry(rule).or_default() += 1;
                 }
                 text = rewritten;
+                tree = new_tree;
             }
-            Some(Some(err)) => {
+            Some((_, Some(err))) => {
                 let rules: BTreeSet<&str> = applied.into_iter().collect();
                 outcome.problems.push(format!(
                     "fixes by {} were rolled back: their output would have a {err}",
@@ -262,7 +268,12 @@ pub fn run(
         }
     }
     if text != source.text {
-        if let Some(cleaned) = crate::unused_imports::remove_newly_unused(&source.text, &text) {
+        if let Some(cleaned) = crate::unused_imports::remove_newly_unused(
+            &source.text,
+            &original_imports,
+            &text,
+            tree.root_node(),
+        ) {
             text = cleaned;
         }
         outcome.fixed = Some(text);

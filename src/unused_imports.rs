@@ -11,10 +11,14 @@ use crate::parse::{first_syntax_error, parse};
 use crate::rule::Edit;
 
 /// The rewritten text without the imports the rewrite made unused, or `None` when there are none.
-pub fn remove_newly_unused(original: &str, fixed: &str) -> Option<String> {
-    let tree = parse(fixed)?;
-    let root = tree.root_node();
-    let original_imports = import_ranges(original);
+/// `original_imports` are the original's module-level import statements, `root` the rewritten
+/// text's tree.
+pub fn remove_newly_unused(
+    original: &str,
+    original_imports: &[std::ops::Range<usize>],
+    fixed: &str,
+    root: Node,
+) -> Option<String> {
     let mut edits = Vec::new();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
@@ -30,7 +34,7 @@ pub fn remove_newly_unused(original: &str, fixed: &str) -> Option<String> {
             .map(|(_, name)| {
                 let name = &fixed[name.byte_range()];
                 mentions_outside(fixed, name, &[statement.byte_range()]) == 0
-                    && mentions_outside(original, name, &original_imports) > 0
+                    && mentions_outside(original, name, original_imports) > 0
             })
             .collect();
         if !unused.iter().any(|u| *u) {
@@ -87,12 +91,8 @@ fn imported_items(statement: Node) -> Vec<(Node, Node)> {
     items
 }
 
-/// The byte ranges of a text's module-level import statements.
-fn import_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
-    let Some(tree) = parse(text) else {
-        return Vec::new();
-    };
-    let root = tree.root_node();
+/// The byte ranges of a module's import statements.
+pub fn import_ranges(root: Node) -> Vec<std::ops::Range<usize>> {
     let mut cursor = root.walk();
     let ranges = root
         .named_children(&mut cursor)
@@ -141,12 +141,23 @@ fn remove_lines(text: &str, statement: Node) -> Edit {
 mod tests {
     use super::*;
 
+    fn remove(original: &str, fixed: &str) -> Option<String> {
+        let before = parse(original).unwrap();
+        let after = parse(fixed).unwrap();
+        remove_newly_unused(
+            original,
+            &import_ranges(before.root_node()),
+            fixed,
+            after.root_node(),
+        )
+    }
+
     #[test]
     fn removes_only_what_the_rewrite_left_unused() {
         let original = "import os\nfrom concurrent.futures import ThreadPoolExecutor, wait\n\nimport requests\n\n\ndef f(urls):\n    with ThreadPoolExecutor() as p:\n        return requests.get(os.sep), wait\n";
         let fixed = "import os\nfrom concurrent.futures import ThreadPoolExecutor, wait\n\nimport requests\n\n\ndef f(urls):\n    return os.sep, wait\n";
         assert_eq!(
-            remove_newly_unused(original, fixed).unwrap(),
+            remove(original, fixed).unwrap(),
             "import os\nfrom concurrent.futures import wait\n\n\ndef f(urls):\n    return os.sep, wait\n"
         );
     }
@@ -155,6 +166,6 @@ mod tests {
     fn keeps_names_never_used_and_names_still_mentioned() {
         let original = "import json  # re-exported\nimport requests\n__all__ = ['requests']\nrequests.get('x')\n";
         let fixed = "import json  # re-exported\nimport requests\n__all__ = ['requests']\n";
-        assert_eq!(remove_newly_unused(original, fixed), None);
+        assert_eq!(remove(original, fixed), None);
     }
 }
