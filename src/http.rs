@@ -986,3 +986,40 @@ pub fn twin_of<'t>(
         async_twin(ctx, def, &twin, "client").ok_or("corral could not write the async twin")?;
     Ok((twin, Some(text)))
 }
+
+/// The edits that put `block` in place of the pool's `with` statement and, for a synchronous
+/// caller, turn the function into an async implementation named `shim` plus a sync shim; with
+/// the behaviour change the shim makes, if any.
+pub fn replace_pool<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+    block: String,
+    function: Node<'t>,
+    shim: Option<&str>,
+    asyncio: &str,
+    unit: &str,
+) -> Result<(Vec<Edit>, Option<String>), String> {
+    let lines = ctx.node_lines(with);
+    // A file that ends without a newline keeps ending without one.
+    let block = if lines.end == ctx.src.len() && !ctx.src.ends_with('\n') {
+        block.trim_end_matches('\n').to_string()
+    } else {
+        block
+    };
+    let mut edits = vec![Edit {
+        range: lines.clone(),
+        text: block,
+    }];
+    let Some(shim) = shim else {
+        return Ok((edits, None));
+    };
+    let (shim_edits, change) = sync_shim(ctx, function, shim, asyncio, unit, lines)?;
+    edits.extend(shim_edits);
+    Ok((edits, Some(change)))
+}
+
+/// An edit placing an async twin's text after the worker it was made from.
+pub fn twin_after<'t>(ctx: &Context<'_, 't>, def: Node<'t>, text: &str) -> Edit {
+    let indent = ctx.line_indent(def.start_byte());
+    Edit::insert(def.end_byte(), format!("\n\n\n{indent}{text}"))
+}

@@ -66,6 +66,18 @@ impl<'t> Context<'_, 't> {
         self.src[..offset].rfind('\n').map_or(0, |i| i + 1)
     }
 
+    /// Where the line holding `offset` ends: just after its newline, or the end of the file.
+    pub fn line_end(&self, offset: usize) -> usize {
+        self.src[offset..]
+            .find('\n')
+            .map_or(self.src.len(), |i| offset + i + 1)
+    }
+
+    /// The whole lines a node stands on.
+    pub fn node_lines(&self, node: Node<'t>) -> std::ops::Range<usize> {
+        self.line_start(node.start_byte())..self.line_end(node.end_byte())
+    }
+
     /// Whether only whitespace precedes `offset` on its line.
     pub fn starts_line(&self, offset: usize) -> bool {
         self.src[self.line_start(offset)..offset]
@@ -156,14 +168,10 @@ impl<'t> Context<'_, 't> {
     /// above the first statement come along) to the end of its last line.
     pub fn block_lines(&self, block: Node<'t>) -> std::ops::Range<usize> {
         let header = block.parent().unwrap_or(block);
-        let start = self.src[header.start_byte()..]
-            .find('\n')
-            .map_or(block.start_byte(), |i| header.start_byte() + i + 1)
+        let start = self
+            .line_end(header.start_byte())
             .min(self.line_start(block.start_byte()));
-        let end = self.src[block.end_byte()..]
-            .find('\n')
-            .map_or(self.src.len(), |i| block.end_byte() + i + 1);
-        start..end
+        start..self.line_end(block.end_byte())
     }
 
     /// The text of `range` with `edits` (given against the whole file) applied.

@@ -407,9 +407,7 @@ fn timeout_block<'t>(
         .ok_or("the name `asyncio` is taken here, so corral cannot refer to asyncio.timeout")?;
     let (constant, statements_needed) = ctx.timeout_constant(first);
     let start = ctx.line_start(first.start_byte());
-    let end = ctx.src[last.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| last.end_byte() + i + 1);
+    let end = ctx.line_end(last.end_byte());
     let indent = ctx.line_indent(first.start_byte());
     let unit = ctx.indent_unit(function, body);
     let mut edits = vec![Edit::insert(
@@ -513,9 +511,7 @@ fn split_for_wait_for<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<F
         s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| c.kind() == "string")
     });
     let moved_from = match docstring {
-        Some(doc) => ctx.src[doc.end_byte()..]
-            .find('\n')
-            .map_or(ctx.src.len(), |i| doc.end_byte() + i + 1),
+        Some(doc) => ctx.line_end(doc.end_byte()),
         None => ctx.block_lines(body).start,
     };
     let moved_to = ctx.block_lines(body).end;

@@ -8,7 +8,7 @@
 
 use tree_sitter::Node;
 
-use crate::http::{twin_of, 
+use crate::http::{twin_after, twin_of, 
     classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
@@ -213,13 +213,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         }
         Worker::Function { def, name } => {
             let (twin, text) = twin_of(ctx, *def, name).ok()?;
-            if let Some(text) = text {
-                let indent = ctx.line_indent(def.start_byte());
-                edits.push(Edit::insert(
-                    def.end_byte(),
-                    format!("\n\n\n{indent}{text}"),
-                ));
-            }
+            edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
             changes.push(format!(
                 "`{twin}` is the async twin of `{name}`, which stays"
             ));
@@ -494,16 +488,7 @@ fn rewrite_fan_out<'t>(
         }
         (Worker::Function { def, name }, true) => {
             let (twin, text) = twin_of(ctx, *def, name)?;
-            if let Some(text) = text {
-                let indent = ctx.line_indent(def.start_byte());
-                edits.push(Edit::insert(
-                    def.end_byte(),
-                    format!("
-
-
-{indent}{text}"),
-                ));
-            }
+            edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
             format!("{twin}({client_name}, {args})")
         }
         _ => unreachable!("refused before"),
@@ -564,9 +549,7 @@ fn rewrite_fan_out<'t>(
     };
     block.push_str(&result);
     let start = ctx.line_start(at.start_byte());
-    let end = ctx.src[fan_out.statement.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| fan_out.statement.end_byte() + i + 1);
+    let end = ctx.line_end(fan_out.statement.end_byte());
     if let Some(list) = fan_out.list_statement {
         if list.next_named_sibling() != Some(fan_out.statement) {
             return Err("the list and the gather are apart".into());

@@ -108,10 +108,7 @@ fn rewrite<'t>(
         function = function.parent()?;
     }
 
-    let start = ctx.line_start(statement.start_byte());
-    let end = ctx.src[statement.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| statement.end_byte() + i + 1);
+    let std::ops::Range { start, end } = ctx.node_lines(statement);
     let indent = ctx.line_indent(statement.start_byte());
     let removed_prefix = call.start_byte()..awaitable.start_byte();
     let removed_suffix = awaitable.end_byte()..call.end_byte();

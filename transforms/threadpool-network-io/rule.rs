@@ -5,9 +5,9 @@
 
 use tree_sitter::Node;
 
-use crate::http::{twin_of, 
+use crate::http::{replace_pool, twin_after, twin_of, 
     classify_worker, executor_blocks, function_name, pool_limit, sync_policy,
-    sync_shim, Backend, BoundedFanOut, Worker,
+    Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -349,14 +349,8 @@ fn rewrite<'t>(
         (Worker::Function { def, name }, true) => {
             let (twin, text) = twin_of(ctx, *def, name)?;
             let others = references(ctx, name, *def, map.worker);
-            let indent = ctx.line_indent(def.start_byte());
             if others {
-                if let Some(text) = &text {
-                    edits.push(Edit::insert(
-                        def.end_byte(),
-                        format!("\n\n\n{indent}{text}"),
-                    ));
-                }
+                edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
                 changes.push(format!(
                     "`{name}` stays for its other callers; `{twin}` is its async twin"
                 ));
@@ -426,32 +420,10 @@ fn rewrite<'t>(
             Consumer::Stream { .. } => unreachable!("refused before"),
         }
     }
-    let with_start = ctx.line_start(with.start_byte());
-    let with_end = ctx.src[with.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| with.end_byte() + i + 1);
-    let block = if with_end == ctx.src.len() && !ctx.src.ends_with('\n') {
-        block.trim_end_matches('\n').to_string()
-    } else {
-        block
-    };
-    edits.push(Edit {
-        range: with_start..with_end,
-        text: block,
-    });
-
-    if let Some(shim_name) = shim {
-        let (shim_edits, change) = sync_shim(
-            ctx,
-            function,
-            &shim_name,
-            &asyncio,
-            &unit,
-            with_start..with_end,
-        )?;
-        edits.extend(shim_edits);
-        changes.push(change);
-    }
+    let (pool_edits, shim_change) =
+        replace_pool(ctx, with, block, function, shim.as_deref(), &asyncio, &unit)?;
+    edits.extend(pool_edits);
+    changes.extend(shim_change);
 
     changes.push(
         "the first failure cancels the other requests and is raised inside an ExceptionGroup \

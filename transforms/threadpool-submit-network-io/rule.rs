@@ -5,9 +5,9 @@
 
 use tree_sitter::Node;
 
-use crate::http::{twin_of, 
+use crate::http::{replace_pool, twin_after, twin_of, 
     classify_worker, executor_blocks, function_name, map_exception, map_keywords,
-    pool_limit, sync_policy, sync_shim, Backend, Worker,
+    pool_limit, sync_policy, Backend, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -457,16 +457,7 @@ fn rewrite<'t>(
                 );
             }
             let (twin, text) = twin_of(ctx, *def, name)?;
-            if let Some(text) = text {
-                let indent = ctx.line_indent(def.start_byte());
-                edits.push(Edit::insert(
-                    def.end_byte(),
-                    format!("
-
-
-{indent}{text}"),
-                ));
-            }
+            edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
             let mut all = vec![client.clone()];
             all.extend(args.iter().map(|a| a.to_string()));
             format!("{twin}({})", all.join(", "))
@@ -575,27 +566,10 @@ fn rewrite<'t>(
             ctx.text(items)
         ));
     }
-    let with_start = ctx.line_start(with.start_byte());
-    let with_end = ctx.src[with.end_byte()..]
-        .find('\n')
-        .map_or(ctx.src.len(), |i| with.end_byte() + i + 1);
-    edits.push(Edit {
-        range: with_start..with_end,
-        text: block,
-    });
-    let mut changes = Vec::new();
-    if let Some(shim_name) = shim {
-        let (shim_edits, change) = sync_shim(
-            ctx,
-            function,
-            &shim_name,
-            &asyncio,
-            &unit,
-            with_start..with_end,
-        )?;
-        edits.extend(shim_edits);
-        changes.push(change);
-    }
+    let (pool_edits, shim_change) =
+        replace_pool(ctx, with, block, function, shim.as_deref(), &asyncio, &unit)?;
+    edits.extend(pool_edits);
+    let mut changes: Vec<String> = shim_change.into_iter().collect();
     changes.push(
         "each item's handling runs as a task as its request completes, as as_completed did; an \
          exception the handling does not catch now cancels the other items and is raised inside \
