@@ -1023,3 +1023,31 @@ pub fn twin_after<'t>(ctx: &Context<'_, 't>, def: Node<'t>, text: &str) -> Edit 
     let indent = ctx.line_indent(def.start_byte());
     Edit::insert(def.end_byte(), format!("\n\n\n{indent}{text}"))
 }
+
+/// The function a pool's `with` runs in, and the name of the async implementation a synchronous
+/// one gets (catalog T5); or, after the finding's opening words, why the pool stays.
+pub fn pool_caller<'t>(
+    ctx: &Context<'_, 't>,
+    with: Node<'t>,
+) -> Result<(Node<'t>, Option<String>), String> {
+    let Some(function) = syntax::ancestor(with, "function_definition") else {
+        return Err(" at module level; corral moves it only inside a function".into());
+    };
+    if syntax::inside(with, "try_statement", function) {
+        return Err(
+            " inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
+                    would need except*; corral leaves it to you"
+                .into(),
+        );
+    }
+    if function.child(0).is_some_and(|c| c.kind() == "async") {
+        return Ok((function, None));
+    }
+    match sync_policy(ctx, function) {
+        Ok(shim) => Ok((function, Some(shim))),
+        Err(why) => Err(format!(
+            " in the synchronous `{}`: {why}",
+            function_name(ctx, function)
+        )),
+    }
+}

@@ -5,8 +5,8 @@
 
 use tree_sitter::Node;
 
-use crate::http::{replace_pool, twin_after, twin_of, 
-    classify_worker, executor_blocks, function_name, pool_limit, sync_policy,
+use crate::http::{pool_caller, replace_pool, twin_after, twin_of, 
+    classify_worker, executor_blocks, pool_limit,
     Backend, BoundedFanOut, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
@@ -112,17 +112,6 @@ fn judge<'t>(
             ));
         }
     }
-    let Some(function) = syntax::ancestor(with, "function_definition") else {
-        return report(format!(
-            "{what} at module level; corral moves it only inside a function"
-        ));
-    };
-    if syntax::inside(with, "try_statement", function) {
-        return report(format!(
-            "{what} inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
-             would need except*; corral leaves it to you"
-        ));
-    }
     if let Consumer::Stream { body, .. } = &map.consumer {
         if syntax::contains_kind(*body, "break_statement")
             || syntax::contains_kind(*body, "return_statement")
@@ -140,19 +129,9 @@ fn judge<'t>(
             ));
         }
     }
-    let is_async = function.child(0).is_some_and(|c| c.kind() == "async");
-    let shim = if is_async {
-        None
-    } else {
-        match sync_policy(ctx, function) {
-            Ok(shim) => Some(shim),
-            Err(why) => {
-                return report(format!(
-                    "{what} in the synchronous `{}`: {why}",
-                    function_name(ctx, function)
-                ))
-            }
-        }
+    let (function, shim) = match pool_caller(ctx, with) {
+        Ok(found) => found,
+        Err(why) => return report(format!("{what}{why}")),
     };
     match rewrite(ctx, with, executor, function, &map, worker, shim) {
         Ok((fix, client)) => Some(Finding {

@@ -5,9 +5,9 @@
 
 use tree_sitter::Node;
 
-use crate::http::{replace_pool, twin_after, twin_of, 
-    classify_worker, executor_blocks, function_name, map_exception, map_keywords,
-    pool_limit, sync_policy, Backend, Worker,
+use crate::http::{pool_caller, replace_pool, twin_after, twin_of, 
+    classify_worker, executor_blocks, map_exception, map_keywords,
+    pool_limit, Backend, Worker,
 };
 use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
 use crate::settings::{HttpClient, PyVersion};
@@ -90,26 +90,9 @@ fn judge<'t>(
     if let Err(why) = loop_is_movable(ctx, &shape, with) {
         return report(format!("{what}, but {why}"));
     }
-    let function = syntax::ancestor(with, "function_definition")?;
-    if syntax::inside(with, "try_statement", function) {
-        return report(format!(
-            "{what} inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
-             would need except*; corral leaves it to you"
-        ));
-    }
-    let is_async = function.child(0).is_some_and(|c| c.kind() == "async");
-    let shim = if is_async {
-        None
-    } else {
-        match sync_policy(ctx, function) {
-            Ok(name) => Some(name),
-            Err(why) => {
-                return report(format!(
-                    "{what} in the synchronous `{}`: {why}",
-                    function_name(ctx, function)
-                ))
-            }
-        }
+    let (function, shim) = match pool_caller(ctx, with) {
+        Ok(found) => found,
+        Err(why) => return report(format!("{what}{why}")),
     };
     match rewrite(
         ctx,
