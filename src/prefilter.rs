@@ -3,52 +3,74 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::registry::RULES;
 use crate::rule::Rule;
 
-/// Words a file must contain for a transform to have anything to find in it: one automaton over
-/// every transform's trigger words, so most files are never parsed.
-static TRIGGERS: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
-    let mut words = Vec::new();
-    let mut owner = Vec::new();
+/// Every transform's trigger words in one automaton, and for each word the transforms (indexes
+/// into `RULES`) that declared it.
+struct Triggers {
+    automaton: AhoCorasick,
+    owners: Vec<Vec<usize>>,
+}
+
+static TRIGGERS: LazyLock<Triggers> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
     for (index, rule) in RULES.iter().enumerate() {
         for word in rule.triggers {
-            words.push(*word);
-            owner.push(index);
-        }
-    }
-    let automaton = AhoCorasick::new(&words).expect("trigger words build an automaton");
-    (automaton, owner)
-});
-
-/// The transforms among `rules` whose trigger words occur in `bytes`.
-pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
-    let (automaton, owner) = &*TRIGGERS;
-    let mut present = vec![false; RULES.len()];
-    let mut remaining = rules.len();
-    for m in automaton.find_overlapping_iter(bytes) {
-        let index = owner[m.pattern().as_usize()];
-        if !present[index] {
-            present[index] = true;
-            if rules.iter().any(|r| std::ptr::eq(*r, RULES[index])) {
-                remaining -= 1;
-                if remaining == 0 {
-                    break;
+            match words.iter().position(|w| w == word) {
+                Some(at) => owners[at].push(index),
+                None => {
+                    words.push(word);
+                    owners.push(vec![index]);
                 }
             }
         }
     }
-    rules
+    // A leftmost search lets the automaton use its SIMD prefilter. Restarting one byte after each
+    // match's start finds every word that occurs, as long as no word of one transform contains a
+    // word of another, which `no_trigger_word_hides_another_transforms` checks.
+    let automaton = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(&words)
+        .expect("trigger words build an automaton");
+    Triggers { automaton, owners }
+});
+
+/// The transforms among `rules` whose trigger words occur in `bytes`.
+pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
+    let triggers = &*TRIGGERS;
+    let wanted: Vec<bool> = RULES
         .iter()
-        .copied()
-        .filter(|r| {
-            RULES
-                .iter()
-                .position(|x| std::ptr::eq(*x, *r))
-                .is_some_and(|i| present[i])
-        })
+        .map(|r| rules.iter().any(|x| std::ptr::eq(*x, *r)))
+        .collect();
+    let mut present = vec![false; RULES.len()];
+    let mut remaining = wanted.iter().filter(|w| **w).count();
+    if remaining > 0 {
+        let mut at = 0;
+        while let Some(m) = triggers
+            .automaton
+            .find(aho_corasick::Input::new(bytes).range(at..))
+        {
+            at = m.start() + 1;
+            for &index in &triggers.owners[m.pattern().as_usize()] {
+                if wanted[index] && !present[index] {
+                    present[index] = true;
+                    remaining -= 1;
+                }
+            }
+            if remaining == 0 {
+                break;
+            }
+        }
+    }
+    RULES
+        .iter()
+        .zip(present)
+        .filter(|(_, p)| *p)
+        .map(|(r, _)| *r)
         .collect()
 }
 
@@ -66,5 +88,29 @@ mod tests {
             some.iter().map(|r| r.id).collect::<Vec<_>>(),
             ["unbounded-gather"]
         );
+    }
+
+    #[test]
+    fn every_transform_sharing_a_word_is_found() {
+        let all: Vec<&'static Rule> = RULES.to_vec();
+        let found = candidates(b"for f in as_completed(fs):\n    pass\n", &all);
+        let ids: Vec<&str> = found.iter().map(|r| r.id).collect();
+        assert!(ids.contains(&"threadpool-submit-network-io"), "{ids:?}");
+        assert!(ids.contains(&"blocking-wait-without-timeout"), "{ids:?}");
+    }
+
+    /// Two words can only hide each other when they start at one offset, which means one
+    /// contains the other; within one transform that is harmless.
+    #[test]
+    fn no_trigger_word_hides_another_transforms() {
+        for a in RULES {
+            for b in RULES.iter().filter(|b| b.id != a.id) {
+                for wa in a.triggers {
+                    for wb in b.triggers.iter().filter(|wb| wb != &wa) {
+                        assert!(!wa.contains(wb), "{wa:?} ({}) hides {wb:?} ({})", a.id, b.id);
+                    }
+                }
+            }
+        }
     }
 }
