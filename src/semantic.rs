@@ -71,7 +71,6 @@ pub struct Semantic<'t> {
     src: &'t str,
     root: Node<'t>,
     scopes: Vec<Scope<'t>>,
-    identifiers: HashSet<&'t str>,
     /// `self.x` origins already worked out, by class and attribute.
     attribute_origins:
         std::cell::RefCell<std::collections::HashMap<(usize, String), Option<String>>>,
@@ -85,7 +84,6 @@ impl<'t> Semantic<'t> {
             src,
             root,
             scopes: Vec::new(),
-            identifiers: HashSet::new(),
             attribute_origins: Default::default(),
         };
         let module = sem.push_scope(ScopeKind::Module, root, None);
@@ -160,9 +158,8 @@ impl<'t> Semantic<'t> {
 
     fn visit(&mut self, node: Node<'t>, scope: ScopeId) {
         match node.kind() {
-            "identifier" => {
-                self.identifiers.insert(&self.src[node.byte_range()]);
-            }
+            // A leaf: nothing binds or nests under it.
+            "identifier" => {}
             "function_definition" => {
                 if let Some(name) = node.child_by_field_name("name") {
                     self.bind(scope, name, BindingKind::FunctionDef, node);
@@ -633,14 +630,26 @@ impl<'t> Semantic<'t> {
         }
     }
 
-    /// A name based on `base` that no identifier of the file uses: `base`, `base_2`, `base_3`, …
+    /// A name based on `base` that the file does not hold as a word anywhere, in code, strings or
+    /// comments: `base`, `base_2`, `base_3`, … It reads the text, not the tree, so it gives the
+    /// same answer when only parts of the file were parsed (`regions.rs`).
     pub fn fresh_name(&self, base: &str) -> String {
-        if !self.identifiers.contains(base) {
+        let taken = |name: &str| {
+            memchr::memmem::find_iter(self.src.as_bytes(), name.as_bytes()).any(|at| {
+                let bytes = self.src.as_bytes();
+                let end = at + name.len();
+                (at == 0 || !crate::outline::is_word_byte(bytes[at - 1]))
+                    && bytes
+                        .get(end)
+                        .is_none_or(|&c| !crate::outline::is_word_byte(c))
+            })
+        };
+        if !taken(base) {
             return base.to_string();
         }
         (2..)
             .map(|n| format!("{base}_{n}"))
-            .find(|candidate| !self.identifiers.contains(candidate.as_str()))
+            .find(|candidate| !taken(candidate))
             .expect("an unused suffix exists")
     }
 
