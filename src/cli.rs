@@ -113,6 +113,9 @@ struct Common {
     /// No summary and no progress bar
     #[arg(long, short)]
     quiet: bool,
+    /// Parse whole files, not only the parts the transforms read (slower; for comparison)
+    #[arg(long)]
+    parse_whole_files: bool,
 }
 
 /// `--shard K/N`: the files whose path hashes to K among N.
@@ -267,6 +270,7 @@ fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> 
         timeout: common.timeout,
         target: common.target_version,
         http_client: common.http_client,
+        whole_files: common.parse_whole_files,
     });
     let fix = !matches!(mode, Mode::Check { .. });
 

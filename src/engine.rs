@@ -144,6 +144,11 @@ pub fn run(
     // Fixes declined interactively, by transform and message, so later passes do not ask again.
     let mut declined: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut quit = false;
+    if !settings.whole_files {
+        if let Some(outcome) = check_regions(source, rules, settings, &fixing) {
+            return Ok(outcome);
+        }
+    }
     let mut tree = parse(&text).ok_or(Skip::Unparseable)?;
     if let Some(err) = first_syntax_error(&tree, &text) {
         return Err(Skip::Syntax(err));
@@ -152,31 +157,8 @@ pub fn run(
     for pass in 0..MAX_PASSES {
         // Each pass works on the tree the previous one checked its output with.
         let semantic = Semantic::build(tree.root_node(), &text);
-        let queries = QueryCache::default();
-        let mut findings: Vec<Finding> = Vec::new();
-        // Per pass: a rewrite can bring in words another transform looks for.
-        let active = crate::prefilter::candidates(text.as_bytes(), rules);
-        for rule in &active {
-            let ctx = Context {
-                src: &text,
-                tree: &tree,
-                semantic: &semantic,
-                settings: &settings.for_rule(rule.id),
-                queries: &queries,
-            };
-            findings.extend((rule.check)(&ctx));
-        }
-        let suppressions = suppress::collect(&tree, &text);
-        if !suppressions.is_empty() {
-            findings.retain(|f| {
-                let start = line_col(&text, f.range.start).0;
-                let end = line_col(&text, f.range.end).0;
-                !suppress::is_suppressed(&suppressions, f.rule.id, start, end)
-            });
-        }
-        findings.sort_by(|a, b| {
-            (a.range.start, a.range.end, a.rule.id).cmp(&(b.range.start, b.range.end, b.rule.id))
-        });
+        let (mut findings, suppressions, active) =
+            check_text(&text, &tree, &semantic, rules, settings);
         if pass == 0 {
             outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
             outcome.unused_suppressions = unused(&suppressions, &active);
@@ -279,6 +261,71 @@ pub fn run(
         outcome.fixed = Some(text);
     }
     Ok(outcome)
+}
+
+/// Runs the selected transforms that the prefilter keeps for `text` over `tree`: their findings,
+/// minus suppressed ones, in source order; the suppression comments; the transforms that ran.
+fn check_text<'t>(
+    text: &'t str,
+    tree: &'t tree_sitter::Tree,
+    semantic: &Semantic<'t>,
+    rules: &[&'static Rule],
+    settings: &Settings,
+) -> (Vec<Finding>, Vec<suppress::Suppression>, Vec<&'static Rule>) {
+    let queries = QueryCache::default();
+    let mut findings: Vec<Finding> = Vec::new();
+    // Per pass: a rewrite can bring in words another transform looks for.
+    let active = crate::prefilter::candidates(text.as_bytes(), rules);
+    for rule in &active {
+        let ctx = Context {
+            src: text,
+            tree,
+            semantic,
+            settings: &settings.for_rule(rule.id),
+            queries: &queries,
+        };
+        findings.extend((rule.check)(&ctx));
+    }
+    let suppressions = suppress::collect(tree, text);
+    if !suppressions.is_empty() {
+        findings.retain(|f| {
+            let start = line_col(text, f.range.start).0;
+            let end = line_col(text, f.range.end).0;
+            !suppress::is_suppressed(&suppressions, f.rule.id, start, end)
+        });
+    }
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule.id).cmp(&(b.range.start, b.range.end, b.rule.id))
+    });
+    (findings, suppressions, active)
+}
+
+/// Checks only the parts of the file the transforms read (`regions.rs`). `None` when the file
+/// must be parsed whole: it cannot be cut soundly, or there are fixes to apply, which always
+/// work on the whole tree.
+fn check_regions(
+    source: &SourceText,
+    rules: &[&'static Rule],
+    settings: &Settings,
+    fixing: &Fixing,
+) -> Option<Outcome> {
+    let text = &source.text;
+    let active = crate::prefilter::candidates(text.as_bytes(), rules);
+    let regions = crate::regions::select(text, &active)?;
+    let tree = regions.parse(text)?;
+    let semantic = Semantic::build(tree.root_node(), text);
+    if regions.hides_a_binding(&semantic) {
+        return None;
+    }
+    let (findings, suppressions, active) = check_text(text, &tree, &semantic, rules, settings);
+    if !matches!(fixing, Fixing::No) && findings.iter().any(|f| f.fix.is_some()) {
+        return None;
+    }
+    Some(Outcome {
+        findings: findings.iter().map(|f| report(f, text)).collect(),
+        unused_suppressions: unused(&suppressions, &active),
+        ..Outcome::default()
+    })
 }
 
 /// Suppressions that silenced nothing, judged only against the transforms that ran.

@@ -103,6 +103,7 @@ pub struct Overrides {
     pub timeout: Option<f64>,
     pub target: Option<PyVersion>,
     pub http_client: HttpClient,
+    pub whole_files: bool,
 }
 
 /// How one file is to be processed.
@@ -152,6 +153,7 @@ impl Resolver {
         let o = &self.overrides;
 
         let mut settings = Settings::default();
+        settings.whole_files = o.whole_files;
         settings.target = o
             .target
             .or(cfg.target_version)

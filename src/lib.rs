@@ -15,6 +15,7 @@ pub mod imports;
 pub mod outline;
 pub mod parse;
 pub mod prefilter;
+pub mod regions;
 pub mod registry;
 pub mod report;
 pub mod rule;

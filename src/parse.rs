@@ -20,6 +20,20 @@ pub fn parse(src: &str) -> Option<Tree> {
     PARSER.with(|parser| parser.borrow_mut().parse(src, None))
 }
 
+/// Parses only `ranges` of `src` (tree-sitter's included ranges): nodes keep their offsets in the
+/// whole text.
+pub fn parse_ranges(src: &str, ranges: &[tree_sitter::Range]) -> Option<Tree> {
+    PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.set_included_ranges(ranges).ok()?;
+        let tree = parser.parse(src, None);
+        parser
+            .set_included_ranges(&[])
+            .expect("the whole text is a valid range");
+        tree
+    })
+}
+
 /// Where a tree first fails to parse cleanly: the first ERROR or MISSING node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {

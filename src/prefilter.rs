@@ -8,36 +8,47 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use crate::registry::RULES;
 use crate::rule::Rule;
 
-/// Every transform's trigger words in one automaton, and for each word the transforms (indexes
-/// into `RULES`) that declared it.
-struct Triggers {
-    automaton: AhoCorasick,
-    owners: Vec<Vec<usize>>,
+/// Words the transforms declare, in one automaton, with the transforms (indexes into `RULES`)
+/// that declared each word.
+pub struct RuleWords {
+    pub automaton: AhoCorasick,
+    pub words: Vec<&'static str>,
+    pub owners: Vec<Vec<usize>>,
 }
 
-static TRIGGERS: LazyLock<Triggers> = LazyLock::new(|| {
-    let mut words: Vec<&'static str> = Vec::new();
-    let mut owners: Vec<Vec<usize>> = Vec::new();
-    for (index, rule) in RULES.iter().enumerate() {
-        for word in rule.triggers {
-            match words.iter().position(|w| w == word) {
-                Some(at) => owners[at].push(index),
-                None => {
-                    words.push(word);
-                    owners.push(vec![index]);
+impl RuleWords {
+    pub fn build(words_of: impl Fn(&Rule) -> &'static [&'static str], kind: MatchKind) -> Self {
+        let mut words: Vec<&'static str> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in RULES.iter().enumerate() {
+            for word in words_of(rule) {
+                match words.iter().position(|w| w == word) {
+                    Some(at) => owners[at].push(index),
+                    None => {
+                        words.push(word);
+                        owners.push(vec![index]);
+                    }
                 }
             }
         }
+        let automaton = AhoCorasick::builder()
+            .match_kind(kind)
+            .build(&words)
+            .expect("transform words build an automaton");
+        RuleWords {
+            automaton,
+            words,
+            owners,
+        }
     }
-    // A leftmost search lets the automaton use its SIMD prefilter. Restarting one byte after each
-    // match's start finds every word that occurs, as long as no word of one transform contains a
-    // word of another, which `no_trigger_word_hides_another_transforms` checks.
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(&words)
-        .expect("trigger words build an automaton");
-    Triggers { automaton, owners }
-});
+}
+
+/// Every transform's trigger words. A leftmost search lets the automaton use its SIMD
+/// prefilter. Restarting one byte after each match's start finds every word that occurs, as long
+/// as no word of one transform contains a word of another, which
+/// `no_trigger_word_hides_another_transforms` checks.
+static TRIGGERS: LazyLock<RuleWords> =
+    LazyLock::new(|| RuleWords::build(|rule| rule.triggers, MatchKind::LeftmostFirst));
 
 /// The transforms among `rules` whose trigger words occur in `bytes`.
 pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
@@ -107,7 +118,12 @@ mod tests {
             for b in RULES.iter().filter(|b| b.id != a.id) {
                 for wa in a.triggers {
                     for wb in b.triggers.iter().filter(|wb| wb != &wa) {
-                        assert!(!wa.contains(wb), "{wa:?} ({}) hides {wb:?} ({})", a.id, b.id);
+                        assert!(
+                            !wa.contains(wb),
+                            "{wa:?} ({}) hides {wb:?} ({})",
+                            a.id,
+                            b.id
+                        );
                     }
                 }
             }

@@ -22,7 +22,28 @@ pub struct Rule {
     /// Words a file must contain for this transform to find anything in it. The file walker
     /// skips parsing files that contain none of the selected transforms' words.
     pub triggers: &'static [&'static str],
+    /// Which parts of a file the check needs, so that the rest need not be parsed.
+    pub reads: Reads,
     pub check: fn(&Context) -> Vec<Finding>,
+}
+
+/// The parts of a file a check reads (see `regions.rs`). Module-level statements, class headers
+/// and class-level statements, `__init__`, and every `def` that assigns a `self.x` another read
+/// `def` uses are always read.
+#[derive(Debug, Clone, Copy)]
+pub enum Reads {
+    /// The whole file: the check follows names into other definitions in ways the region
+    /// selection does not model.
+    Everything,
+    /// Only the definitions that call one of `calls` (a name followed by `(`, or an import
+    /// alias of it): every finding lies in such a definition.
+    Calls {
+        calls: &'static [&'static str],
+        /// Also the definitions those call by name (the check looks into its callees).
+        callees: bool,
+        /// Also the definitions that call an `async def` it reads (the check looks at callers).
+        callers: bool,
+    },
 }
 
 impl std::fmt::Debug for Rule {

@@ -55,6 +55,8 @@ pub struct Settings {
     /// Set when `--http-client auto` fell back to `to-thread` because the package's metadata
     /// does not declare httpx.
     pub httpx_missing: bool,
+    /// Parse every file whole instead of only the parts the transforms read.
+    pub whole_files: bool,
 }
 
 /// The HTTP client a rewrite to asyncio uses.
@@ -86,6 +88,7 @@ impl Default for Settings {
             per_rule: BTreeMap::new(),
             http_client: HttpClient::Httpx,
             httpx_missing: false,
+            whole_files: false,
         }
     }
 }

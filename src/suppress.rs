@@ -10,7 +10,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::registry;
 
-const MARKER: &str = "corral:";
+pub const MARKER: &str = "corral:";
 
 #[derive(Debug)]
 pub struct Suppression {

@@ -194,3 +194,62 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Code no transform reads, appended to each case so that the file is worth cutting.
+fn filler() -> String {
+    (0..12)
+        .map(|k| {
+            format!(
+                "\n\ndef _filler_{k}(values):\n    \"\"\"Unrelated code.\"\"\"\n    total = 0\n    \
+                 for item in values:\n        total += item\n    return total\n"
+            )
+        })
+        .collect()
+}
+
+/// Parsing only the parts a transform reads finds exactly what parsing the whole file finds.
+#[test]
+fn regions_find_what_whole_files_find() {
+    let mut cut = 0;
+    let all = cases();
+    for (rule, path) in &all {
+        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(path).unwrap();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&filler());
+        let source = SourceText::decode(text.as_bytes()).unwrap();
+        let rules = [registry::find(rule).unwrap()];
+        let mut settings = case_settings(&source.text);
+        let check = |settings: &Settings| {
+            let outcome =
+                engine::run(&source, &rules, settings, engine::Fixing::No).expect("case parses");
+            serde_json::to_string_pretty(&(&outcome.findings, &outcome.unused_suppressions))
+                .unwrap()
+        };
+        let regions = check(&settings);
+        settings.whole_files = true;
+        let whole = check(&settings);
+        assert_eq!(regions, whole, "{case}: regions and whole files disagree");
+        if corral::regions::select(&source.text, &rules)
+            .and_then(|r| r.parse(&source.text))
+            .is_some()
+        {
+            cut += 1;
+        }
+    }
+    let cuttable = all
+        .iter()
+        .filter(|(rule, _)| {
+            matches!(
+                registry::find(rule).unwrap().reads,
+                corral::rule::Reads::Calls { .. }
+            )
+        })
+        .count();
+    assert!(
+        cut * 10 >= cuttable * 9,
+        "only {cut} of {cuttable} cases were cut into regions"
+    );
+}

@@ -409,19 +409,37 @@ fn one_apply_reaches_what_a_second_run_would_do_across_transforms() {
 fn newer_syntax_the_parser_does_not_know_is_listed_and_counted() {
     // PEP 696 type-parameter defaults (3.13) are valid Python that tree-sitter-python 0.25 rejects.
     let pep696 = "import asyncio\n\n\ndef first[T = int](items: list[T]) -> T:\n    return items[0]\n\n\nasync def main(xs):\n    return await asyncio.gather(*[f(x) for x in xs])\n";
+    // Here the new syntax is in the function that holds the finding, so every command parses it.
+    let in_finding = "import asyncio\n\n\nasync def main[T = int](xs: list[T]):\n    return await asyncio.gather(*[f(x) for x in xs])\n";
     let dir = project(
         &[
             ("new_syntax.py", pep696.as_bytes()),
+            ("new_main.py", in_finding.as_bytes()),
             ("ok.py", FANOUT.as_bytes()),
         ],
         false,
     );
-    let out = corral(dir.path(), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "ok.py still has its finding");
-    let err = stderr(&out);
+    let whole = corral(dir.path(), &["check", "--parse-whole-files"]);
+    assert_eq!(whole.status.code(), Some(1), "ok.py still has its finding");
+    let err = stderr(&whole);
     assert!(
         err.contains("skipped new_syntax.py: syntax error at 4:11 (or syntax newer"),
         "{err}"
     );
+    assert!(err.contains("2 skipped (2 syntax error)"), "{err}");
+
+    // check parses only what the transforms read: `first` is not, so new_syntax.py's finding is
+    // reported; diff must parse the file whole to rewrite it, so it skips it and says why.
+    let check = corral(dir.path(), &["check"]);
+    let (out, err) = (stdout(&check), stderr(&check));
+    assert!(out.contains("new_syntax.py:9:18: CONC101"), "{out}");
+    assert!(err.contains("skipped new_main.py: syntax error at 4"), "{err}");
     assert!(err.contains("1 skipped (1 syntax error)"), "{err}");
+    let diff = corral(dir.path(), &["diff"]);
+    let (out, err) = (stdout(&diff), stderr(&diff));
+    assert!(!out.contains("new_syntax.py"), "{out}");
+    assert!(
+        err.contains("skipped new_syntax.py: syntax error at 4:11 (or syntax newer"),
+        "{err}"
+    );
 }

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::semantic::BindingKind;
 use crate::settings::PyVersion;
 use crate::syntax;
@@ -26,6 +26,15 @@ pub static RULE: Rule = Rule {
         "StreamWriter",
         "aiohttp.request(",
     ],
+    reads: Reads::Calls {
+        calls: &[
+            "get", "post", "put", "patch", "delete", "head", "options", "request", "send",
+            "stream", "ws_connect", "read", "readline", "readexactly", "readuntil", "drain",
+            "wait_closed", "open_connection", "open_unix_connection",
+        ],
+        callees: false,
+        callers: true,
+    },
     check,
 };
 

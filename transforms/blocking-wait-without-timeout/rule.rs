@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use crate::rule::{Context, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::semantic::BindingKind;
 
 pub static RULE: Rule = Rule {
@@ -29,6 +29,14 @@ pub static RULE: Rule = Rule {
         "from threading",
         "concurrent.futures",
     ],
+    reads: Reads::Calls {
+        calls: &[
+            "run", "call", "check_call", "check_output", "as_completed", "wait", "communicate",
+            "get", "join", "acquire", "result",
+        ],
+        callees: false,
+        callers: false,
+    },
     check,
 };
 

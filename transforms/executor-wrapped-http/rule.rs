@@ -11,7 +11,7 @@ use tree_sitter::Node;
 use crate::http::{twin_after, twin_of, 
     classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
 };
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     summary: "run_in_executor / to_thread around a requests call in async code",
     doc: include_str!("doc.md"),
     triggers: &["run_in_executor(", "to_thread("],
+    reads: Reads::Everything,
     check,
 };
 

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::settings::PyVersion;
 use crate::syntax;
 
@@ -14,6 +14,11 @@ pub static RULE: Rule = Rule {
     summary: "asyncio.wait_for where asyncio.timeout (3.11+) says the same thing",
     doc: include_str!("doc.md"),
     triggers: &["wait_for(", "wait_for as"],
+    reads: Reads::Calls {
+        calls: &["wait_for"],
+        callees: false,
+        callers: false,
+    },
     check,
 };
 

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 
 pub static RULE: Rule = Rule {
     id: "missing-timeout",
@@ -27,6 +27,16 @@ pub static RULE: Rule = Rule {
         "timeout=None",
         "total=None",
     ],
+    reads: Reads::Calls {
+        // The last name of every API it knows, and the methods of the sessions and clients.
+        calls: &[
+            "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
+            "send", "urlopen", "HTTPConnection", "HTTPSConnection", "create_connection", "SMTP",
+            "FTP", "ClientTimeout", "Client", "AsyncClient",
+        ],
+        callees: false,
+        callers: false,
+    },
     check,
 };
 

@@ -9,7 +9,7 @@ use crate::http::{pool_caller, replace_pool, twin_after, twin_of,
     classify_worker, executor_blocks, map_exception, map_keywords,
     pool_limit, Backend, Worker,
 };
-use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule, reindent};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
     summary: "thread pool submit + as_completed over network I/O: move it to a bounded TaskGroup",
     doc: include_str!("doc.md"),
     triggers: &["as_completed"],
+    reads: Reads::Everything,
     check,
 };
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Rule};
+use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::semantic::BindingKind;
 use crate::syntax;
 
@@ -18,6 +18,11 @@ pub static RULE: Rule = Rule {
     summary: "asyncio.gather over a data-dependent number of awaitables, with no bound",
     doc: include_str!("doc.md"),
     triggers: &["gather(", "gather as"],
+    reads: Reads::Calls {
+        calls: &["gather"],
+        callees: true,
+        callers: false,
+    },
     check,
 };
 
