@@ -396,10 +396,11 @@ impl Fix {
     }
 }
 
-/// A compiled transform query, built once on first use.
+/// A compiled transform query, built once on first use; transforms whose queries are the same
+/// text share one compiled query.
 pub struct LazyQuery {
     source: &'static str,
-    cell: std::sync::OnceLock<tree_sitter::Query>,
+    cell: std::sync::OnceLock<&'static tree_sitter::Query>,
 }
 
 impl LazyQuery {
@@ -410,10 +411,19 @@ impl LazyQuery {
         }
     }
 
-    pub fn get(&self) -> &tree_sitter::Query {
+    pub fn get(&self) -> &'static tree_sitter::Query {
+        type Compiled = std::collections::HashMap<&'static str, &'static tree_sitter::Query>;
+        static COMPILED: std::sync::LazyLock<std::sync::Mutex<Compiled>> =
+            std::sync::LazyLock::new(Default::default);
         self.cell.get_or_init(|| {
-            tree_sitter::Query::new(&tree_sitter_python::LANGUAGE.into(), self.source)
-                .unwrap_or_else(|e| panic!("a transform's query does not compile: {e}"))
+            let mut compiled = COMPILED.lock().expect("not poisoned");
+            compiled.entry(self.source).or_insert_with(|| {
+                let query =
+                    tree_sitter::Query::new(&tree_sitter_python::LANGUAGE.into(), self.source)
+                        .unwrap_or_else(|e| panic!("a transform's query does not compile: {e}"));
+                // Lives as long as the program, as the transforms do.
+                Box::leak(Box::new(query))
+            })
         })
     }
 

@@ -433,7 +433,10 @@ fn newer_syntax_the_parser_does_not_know_is_listed_and_counted() {
     let check = corral(dir.path(), &["check"]);
     let (out, err) = (stdout(&check), stderr(&check));
     assert!(out.contains("new_syntax.py:9:18: CONC101"), "{out}");
-    assert!(err.contains("skipped new_main.py: syntax error at 4"), "{err}");
+    assert!(
+        err.contains("skipped new_main.py: syntax error at 4"),
+        "{err}"
+    );
     assert!(err.contains("1 skipped (1 syntax error)"), "{err}");
     let diff = corral(dir.path(), &["diff"]);
     let (out, err) = (stdout(&diff), stderr(&diff));
