@@ -157,8 +157,14 @@ pub fn run(
     for pass in 0..MAX_PASSES {
         // Each pass works on the tree the previous one checked its output with.
         let semantic = Semantic::build(tree.root_node(), &text);
-        let (mut findings, suppressions, active) =
-            check_text(&text, &tree, &semantic, rules, settings);
+        let (mut findings, suppressions, active) = check_text(
+            &text,
+            &tree,
+            &semantic,
+            rules,
+            settings,
+            QueryCache::default(),
+        );
         if pass == 0 {
             outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
             outcome.unused_suppressions = unused(&suppressions, &active);
@@ -271,8 +277,8 @@ fn check_text<'t>(
     semantic: &Semantic<'t>,
     rules: &[&'static Rule],
     settings: &Settings,
+    queries: QueryCache<'t>,
 ) -> (Vec<Finding>, Vec<suppress::Suppression>, Vec<&'static Rule>) {
-    let queries = QueryCache::default();
     let mut findings: Vec<Finding> = Vec::new();
     // Per pass: a rewrite can bring in words another transform looks for.
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
@@ -317,7 +323,9 @@ fn check_regions(
     if regions.hides_a_binding(&semantic) {
         return None;
     }
-    let (findings, suppressions, active) = check_text(text, &tree, &semantic, rules, settings);
+    let queries = QueryCache::within(regions.focus.clone());
+    let (findings, suppressions, active) =
+        check_text(text, &tree, &semantic, rules, settings, queries);
     if !matches!(fixing, Fixing::No) && findings.iter().any(|f| f.fix.is_some()) {
         return None;
     }

@@ -123,7 +123,7 @@ pub fn logical_lines(src: &[u8]) -> Option<Vec<Line>> {
 
 /// Just past the string literal whose opening quote is at `at`. A backslash always keeps the next
 /// byte inside the string, raw or not, so prefixes do not matter here.
-fn string_end(src: &[u8], at: usize) -> Option<usize> {
+pub fn string_end(src: &[u8], at: usize) -> Option<usize> {
     let quote = src[at];
     let triple = src.get(at + 1) == Some(&quote) && src.get(at + 2) == Some(&quote);
     let mut i = if triple { at + 3 } else { at + 1 };

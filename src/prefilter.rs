@@ -17,12 +17,12 @@ pub struct RuleWords {
 }
 
 impl RuleWords {
-    pub fn build(words_of: impl Fn(&Rule) -> &'static [&'static str], kind: MatchKind) -> Self {
+    pub fn build(words_of: impl Fn(&Rule) -> Vec<&'static str>, kind: MatchKind) -> Self {
         let mut words: Vec<&'static str> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (index, rule) in RULES.iter().enumerate() {
             for word in words_of(rule) {
-                match words.iter().position(|w| w == word) {
+                match words.iter().position(|w| *w == word) {
                     Some(at) => owners[at].push(index),
                     None => {
                         words.push(word);
@@ -48,7 +48,7 @@ impl RuleWords {
 /// as no word of one transform contains a word of another, which
 /// `no_trigger_word_hides_another_transforms` checks.
 static TRIGGERS: LazyLock<RuleWords> =
-    LazyLock::new(|| RuleWords::build(|rule| rule.triggers, MatchKind::LeftmostFirst));
+    LazyLock::new(|| RuleWords::build(|rule| rule.triggers.to_vec(), MatchKind::LeftmostFirst));
 
 /// The transforms among `rules` whose trigger words occur in `bytes`.
 pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {

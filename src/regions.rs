@@ -5,10 +5,13 @@
 //! definitions, and class bodies into their members (`outline.rs`); tree-sitter then parses only
 //! the pieces a check reads (its included ranges), with every node at its true offset:
 //!
-//! - every module-level statement, and every class header and class-level statement of a class
-//!   that is read: the imports, constants and names the checks resolve;
-//! - every definition holding a call of one of the checks' names, or of an import alias of one,
-//!   plus `__init__` of its class;
+//! - every definition or statement holding a call of one of the checks' names (or of an import
+//!   alias of one) on a receiver the checks could resolve: `session.get(...)` or
+//!   `self.session.get(...)` for a method, `requests.get(...)` or an imported `get(...)` for a
+//!   module function, but not `make().get(...)` or `self.a.b.get(...)`;
+//! - every import and compound statement at module level, and every simple one that may bind a
+//!   name a read piece mentions (or a constant the fixes reuse);
+//! - the class header, class-level statements and `__init__` of a class a read member is in;
 //! - the definitions whose `self.x` assignments decide an attribute a read definition uses;
 //! - for checks that look into callees or callers, those definitions too;
 //! - any definition holding a suppression comment or a `global`/`nonlocal` statement.
@@ -16,7 +19,9 @@
 //! The pieces are checked against the tree (each must start a statement there, and nothing may
 //! fail to parse), and a definition left out whose name a read part also binds sends the file to
 //! a whole parse. Whatever does not fit, including any check that reads everything, parses the
-//! whole file. `tests/cases.rs` and `bench/run.py --verify` compare both ways finding for finding.
+//! whole file. The checks' queries then run only over the pieces holding calls, where every
+//! finding lies. `tests/cases.rs` and `bench/run.py --verify` compare both ways finding for
+//! finding.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -35,6 +40,9 @@ use crate::semantic::Semantic;
 #[derive(Debug)]
 pub struct Regions {
     pub ranges: Vec<Range<usize>>,
+    /// The pieces holding a call the checks read: every finding lies in one of them, so the
+    /// checks' queries need run only there.
+    pub focus: Vec<Range<usize>>,
     /// Where each module-level statement that is read starts.
     top: Vec<usize>,
     /// For each class that is read only in part: where it starts, and where its members that are
@@ -55,6 +63,8 @@ struct Piece {
 #[derive(Debug, Default, Clone, Copy)]
 struct Mark {
     read: bool,
+    /// Holds a call one of the checks reads: findings can only lie in such pieces.
+    calls: bool,
     /// Holds a call of a name of a check that looks into its callees / callers.
     for_callees: bool,
     for_callers: bool,
@@ -66,8 +76,14 @@ struct Mark {
 static CALLS: LazyLock<RuleWords> = LazyLock::new(|| {
     RuleWords::build(
         |rule| match rule.reads {
-            Reads::Calls { calls, .. } => calls,
-            Reads::Everything => &[],
+            Reads::Calls {
+                functions, methods, ..
+            } => {
+                let mut words: Vec<&'static str> = functions.to_vec();
+                words.extend(methods.iter().filter(|m| !functions.contains(m)));
+                words
+            }
+            Reads::Everything => Vec::new(),
         },
         MatchKind::LeftmostLongest,
     )
@@ -97,18 +113,46 @@ pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
     let units = outline::units_of(bytes, &lines)?;
     let mut chooser = Chooser::new(bytes, &units);
 
-    // Calls of the checks' names.
+    // Calls of the checks' names, where their receiver can resolve to what the checks look for.
+    let imported = imported_names(bytes, &lines);
     let calls = &*CALLS;
     let mut names: HashSet<&str> = HashSet::new();
     for m in calls.automaton.find_iter(bytes) {
-        let owners = &calls.owners[m.pattern().as_usize()];
-        if !owners.iter().any(|&i| wanted[i]) {
+        let word = calls.words[m.pattern().as_usize()];
+        let owners: Vec<&Rule> = calls.owners[m.pattern().as_usize()]
+            .iter()
+            .filter(|&&i| wanted[i])
+            .map(|&i| RULES[i])
+            .collect();
+        if owners.is_empty() {
             continue;
         }
-        names.insert(calls.words[m.pattern().as_usize()]);
-        if is_call(bytes, m.start(), m.end()) {
-            let e = owners.iter().any(|&i| wanted[i] && callees[i]);
-            let r = owners.iter().any(|&i| wanted[i] && callers[i]);
+        names.insert(word);
+        if !is_call(bytes, m.start(), m.end()) {
+            continue;
+        }
+        let receiver = receiver(bytes, m.start());
+        let as_function = receiver.can_reach_a_function(word, &imported);
+        let as_method = receiver.can_hold_a_client();
+        let reading: Vec<&Rule> = owners
+            .into_iter()
+            .filter(|rule| {
+                let Reads::Calls {
+                    functions, methods, ..
+                } = rule.reads
+                else {
+                    return false;
+                };
+                (as_function && functions.contains(&word)) || (as_method && methods.contains(&word))
+            })
+            .collect();
+        if !reading.is_empty() {
+            let e = reading
+                .iter()
+                .any(|r| matches!(r.reads, Reads::Calls { callees: true, .. }));
+            let r = reading
+                .iter()
+                .any(|r| matches!(r.reads, Reads::Calls { callers: true, .. }));
             chooser.hit(m.start(), e, r);
         }
     }
@@ -117,19 +161,21 @@ pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
         let e = callees.iter().any(|x| *x);
         let r = callers.iter().any(|x| *x);
         for at in memchr::memmem::find_iter(bytes, alias.as_bytes()) {
-            if is_call(bytes, at, at + alias.len()) {
+            if is_call(bytes, at, at + alias.len())
+                && receiver(bytes, at).can_reach_a_function(&alias, &imported)
+            {
                 chooser.hit(at, e, r);
             }
         }
     }
     // Suppression comments, and statements that bind module-level names from inside a def.
     for at in memchr::memmem::find_iter(bytes, crate::suppress::MARKER.as_bytes()) {
-        chooser.hit(at, false, false);
+        chooser.need(at);
     }
     for word in ["global", "nonlocal"] {
         for at in memchr::memmem::find_iter(bytes, word.as_bytes()) {
             if is_word(bytes, at, at + word.len()) {
-                chooser.hit(at, false, false);
+                chooser.need(at);
             }
         }
     }
@@ -156,6 +202,111 @@ fn aliases(bytes: &[u8], lines: &[outline::Line], names: &HashSet<&str>) -> Vec<
         }
     }
     found
+}
+
+/// Every word of every import statement: a superset of the names imports bind.
+fn imported_names<'s>(bytes: &'s [u8], lines: &[outline::Line]) -> HashSet<&'s str> {
+    let mut names = HashSet::new();
+    for line in lines {
+        let text = &bytes[line.token..line.end];
+        if text.starts_with(b"from ") || text.starts_with(b"import ") {
+            names.extend(identifiers(text));
+        }
+    }
+    names
+}
+
+/// What a call's callee is called on, as far as the text before its name shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Receiver<'s> {
+    /// `name(...)`
+    Nothing,
+    /// `a.name(...)`: a single name.
+    Name(&'s [u8]),
+    /// `self.a.name(...)`
+    SelfAttribute,
+    /// `a.b.name(...)`, whose first name is not `self` or `cls`.
+    Chain(&'s [u8]),
+    /// A call, subscript, literal, `self.a.b`, and the like: nothing an import or a value origin
+    /// resolves.
+    Other,
+    /// The text is not plain enough to tell (it spans lines).
+    Unknown,
+}
+
+impl Receiver<'_> {
+    /// Whether `word` called on this can be a module function the checks know, which needs an
+    /// import: of the name itself, or of the chain's first name.
+    fn can_reach_a_function(&self, word: &str, imported: &HashSet<&str>) -> bool {
+        let root = match self {
+            Receiver::Nothing => word.as_bytes(),
+            Receiver::Name(root) | Receiver::Chain(root) => root,
+            Receiver::SelfAttribute | Receiver::Other => return false,
+            Receiver::Unknown => return true,
+        };
+        std::str::from_utf8(root).is_ok_and(|r| imported.contains(r))
+    }
+
+    /// Whether a method called on this can be one of a client, session, stream or future whose
+    /// origin the checks follow: those of a name or of `self.name`.
+    fn can_hold_a_client(&self) -> bool {
+        matches!(
+            self,
+            Receiver::Name(_) | Receiver::SelfAttribute | Receiver::Unknown
+        )
+    }
+}
+
+/// The receiver of the callee name starting at `start`.
+fn receiver(bytes: &[u8], start: usize) -> Receiver<'_> {
+    // Back over blanks and backslash continuations; `None` when a line break is crossed.
+    fn back(bytes: &[u8], mut i: usize) -> Option<usize> {
+        loop {
+            match bytes[..i] {
+                [.., b' ' | b'\t'] => i -= 1,
+                [.., b'\\', b'\n'] => i -= 2,
+                [.., b'\\', b'\r', b'\n'] => i -= 3,
+                [.., b'\n'] => return None,
+                _ => return Some(i),
+            }
+        }
+    }
+    let Some(mut i) = back(bytes, start) else {
+        return Receiver::Unknown;
+    };
+    if i == 0 || bytes[i - 1] != b'.' {
+        return Receiver::Nothing;
+    }
+    let mut parts = 0;
+    let mut root: &[u8];
+    loop {
+        let Some(end) = back(bytes, i - 1) else {
+            return Receiver::Unknown;
+        };
+        let mut begin = end;
+        while begin > 0 && is_word_byte(bytes[begin - 1]) {
+            begin -= 1;
+        }
+        if begin == end || bytes[begin].is_ascii_digit() {
+            return Receiver::Other;
+        }
+        parts += 1;
+        root = &bytes[begin..end];
+        let Some(before) = back(bytes, begin) else {
+            return Receiver::Unknown;
+        };
+        if before > 0 && bytes[before - 1] == b'.' {
+            i = before;
+            continue;
+        }
+        break;
+    }
+    match (parts, root) {
+        (1, _) => Receiver::Name(root),
+        (2, b"self") => Receiver::SelfAttribute,
+        (_, b"self" | b"cls") => Receiver::Other,
+        _ => Receiver::Chain(root),
+    }
 }
 
 /// The identifier-like words of `text`, in order.
@@ -254,19 +405,91 @@ fn self_attributes(text: &[u8]) -> HashSet<&str> {
         .collect()
 }
 
+/// The names a module-level simple statement may bind: the words before its first `=` (or the
+/// `:` of an annotation), none for an expression statement. `None` when it must always be read:
+/// imports, compound statements, `:=`, `;`, and whatever this scan cannot follow.
+fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
+    let first = identifiers(&text[..text.len().min(16)]).into_iter().next();
+    if matches!(
+        first,
+        Some(
+            "import"
+                | "from"
+                | "if"
+                | "try"
+                | "with"
+                | "for"
+                | "while"
+                | "match"
+                | "async"
+                | "type"
+                | "global"
+                | "nonlocal"
+                | "del"
+        )
+    ) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut target_end = None;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'#' => {
+                i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |k| i + k);
+                continue;
+            }
+            b'\'' | b'"' => {
+                i = outline::string_end(text, i)?;
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
+            b';' if depth == 0 => return None,
+            b':' if text.get(i + 1) == Some(&b'=') => return None,
+            b'=' | b':' if depth == 0 && target_end.is_none() => {
+                if text.get(i + 1) == Some(&b'=') {
+                    i += 1; // `==`: a comparison
+                } else {
+                    target_end = Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(target_end.map_or_else(Vec::new, |end| identifiers(&text[..end])))
+}
+
+/// Module-level names the transforms look up whether or not a read piece mentions them.
+const LOOKED_UP: &[&str] = &["TIMEOUT_SECONDS", "MAX_CONCURRENCY"];
+
 struct Chooser<'s> {
     src: &'s [u8],
     units: &'s [Unit],
     top: Vec<Mark>,
     members: Vec<Vec<Mark>>,
+    /// For each module-level simple statement, the names it may bind (see `bound_names`).
+    binds: Vec<Option<Vec<&'s str>>>,
 }
 
 impl<'s> Chooser<'s> {
     fn new(src: &'s [u8], units: &'s [Unit]) -> Self {
+        let binds: Vec<Option<Vec<&'s str>>> = units
+            .iter()
+            .map(|u| match u.kind {
+                Kind::Statement => bound_names(&src[u.token..u.range.end]),
+                _ => None,
+            })
+            .collect();
         let top = units
             .iter()
-            .map(|u| Mark {
-                read: matches!(u.kind, Kind::Statement),
+            .zip(&binds)
+            .map(|(u, binds)| Mark {
+                read: matches!(u.kind, Kind::Statement)
+                    && binds
+                        .as_ref()
+                        .is_none_or(|names| names.iter().any(|n| LOOKED_UP.contains(n))),
                 ..Mark::default()
             })
             .collect();
@@ -282,6 +505,7 @@ impl<'s> Chooser<'s> {
             units,
             top,
             members,
+            binds,
         }
     }
 
@@ -316,8 +540,17 @@ impl<'s> Chooser<'s> {
         }
     }
 
+    /// The text of a piece: a class's header stands for the class when its body is split.
     fn text(&self, piece: Piece) -> &'s [u8] {
-        &self.src[self.unit(piece).range.clone()]
+        match (&self.units[piece.unit].kind, piece.member) {
+            (
+                Kind::Class {
+                    header, members, ..
+                },
+                None,
+            ) if !members.is_empty() => &self.src[header.clone()],
+            _ => &self.src[self.unit(piece).range.clone()],
+        }
     }
 
     /// Reads `piece`, and the class around it.
@@ -328,10 +561,18 @@ impl<'s> Chooser<'s> {
         changed
     }
 
+    /// Reads the piece holding `offset`, for what it holds (a suppression, a `global`).
+    fn need(&mut self, offset: usize) {
+        let piece = self.piece_at(offset);
+        self.read(piece);
+    }
+
+    /// Reads the piece holding a call at `offset`.
     fn hit(&mut self, offset: usize, for_callees: bool, for_callers: bool) {
         let piece = self.piece_at(offset);
         self.read(piece);
         let mark = self.mark(piece);
+        mark.calls = true;
         mark.for_callees |= for_callees;
         mark.for_callers |= for_callers;
     }
@@ -360,6 +601,27 @@ impl<'s> Chooser<'s> {
     fn close(&mut self, callees: bool, callers: bool) {
         loop {
             let mut changed = false;
+            // A module-level statement binding a name a read piece mentions.
+            let unread_binders = (0..self.units.len()).any(|u| {
+                !self.top[u].read && self.binds[u].as_ref().is_some_and(|b| !b.is_empty())
+            });
+            if unread_binders {
+                let mut words: HashSet<&str> = HashSet::new();
+                for piece in self.pieces() {
+                    if self.is_read(piece) {
+                        words.extend(identifiers(self.text(piece)));
+                    }
+                }
+                for unit in 0..self.units.len() {
+                    let used = self.binds[unit]
+                        .as_ref()
+                        .is_some_and(|names| names.iter().any(|n| words.contains(n)));
+                    if used && !self.top[unit].read {
+                        self.top[unit].read = true;
+                        changed = true;
+                    }
+                }
+            }
             // A class that is read: its class-level statements and `__init__`.
             for unit in 0..self.units.len() {
                 if !self.top[unit].read {
@@ -474,6 +736,28 @@ impl<'s> Chooser<'s> {
     }
 
     fn regions(&self) -> Option<Regions> {
+        let mut focus: Vec<Range<usize>> = Vec::new();
+        for piece in self.pieces() {
+            let mark = match piece.member {
+                Some(m) => self.members[piece.unit][m],
+                None => self.top[piece.unit],
+            };
+            if mark.calls {
+                let range = match (&self.units[piece.unit].kind, piece.member) {
+                    (
+                        Kind::Class {
+                            header, members, ..
+                        },
+                        None,
+                    ) if !members.is_empty() => header.clone(),
+                    _ => self.unit(piece).range.clone(),
+                };
+                match focus.last_mut() {
+                    Some(last) if last.end == range.start => last.end = range.end,
+                    _ => focus.push(range),
+                }
+            }
+        }
         let mut ranges: Vec<Range<usize>> = Vec::new();
         let mut top = Vec::new();
         let mut classes = Vec::new();
@@ -517,6 +801,7 @@ impl<'s> Chooser<'s> {
         }
         Some(Regions {
             ranges,
+            focus,
             top,
             classes,
             left_out,
@@ -694,6 +979,41 @@ mod tests {
         assert!(!is_call(b"target(1)", 3, 6));
         assert!(!is_call(b"x.get", 2, 5));
         assert!(!is_call(b"def get(self)", 4, 7));
+    }
+
+    #[test]
+    fn module_statements_say_what_they_may_bind() {
+        let names = |src: &'static str| bound_names(src.as_bytes());
+        assert_eq!(names("x = f(a=1)\n"), Some(vec!["x"]));
+        assert_eq!(names("x: Session = make()\n"), Some(vec!["x"]));
+        // Words inside strings count too: reading one more statement is always safe.
+        assert_eq!(names("d['k=v'] = 1\n"), Some(vec!["d", "k", "v"]));
+        assert_eq!(names("\"\"\"Doc = string.\"\"\"\n"), Some(vec![]));
+        assert_eq!(names("logging.basicConfig(level=1)\n"), Some(vec![]));
+        assert_eq!(names("assert a == b\n"), Some(vec![]));
+        assert_eq!(names("import requests\n"), None);
+        assert_eq!(names("if TYPE_CHECKING:\n    import x\n"), None);
+        assert_eq!(names("x = 1; y = 2\n"), None);
+        assert_eq!(names("print(y := 2)\n"), None);
+    }
+
+    #[test]
+    fn receivers_are_read_back_from_the_name() {
+        let at = |src: &'static str, name: &str| receiver(src.as_bytes(), src.rfind(name).unwrap());
+        assert_eq!(at("x = get(1)", "get"), Receiver::Nothing);
+        assert_eq!(at("x = s.get(1)", "get"), Receiver::Name(b"s"));
+        assert_eq!(at("x = s . get(1)", "get"), Receiver::Name(b"s"));
+        assert_eq!(at("self.s.get(1)", "get"), Receiver::SelfAttribute);
+        assert_eq!(at("self.a.b.get(1)", "get"), Receiver::Other);
+        assert_eq!(
+            at("requests.api.get(1)", "get"),
+            Receiver::Chain(b"requests")
+        );
+        assert_eq!(at("make().get(1)", "get"), Receiver::Other);
+        assert_eq!(at("d[0].get(1)", "get"), Receiver::Other);
+        assert_eq!(at("', '.join(x)", "join"), Receiver::Other);
+        assert_eq!(at("(s\n .get(1))", "get"), Receiver::Unknown);
+        assert_eq!(at("x = s.\\\n  get(1)", "get"), Receiver::Name(b"s"));
     }
 
     #[test]

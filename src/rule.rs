@@ -27,18 +27,21 @@ pub struct Rule {
     pub check: fn(&Context) -> Vec<Finding>,
 }
 
-/// The parts of a file a check reads (see `regions.rs`). Module-level statements, class headers
-/// and class-level statements, `__init__`, and every `def` that assigns a `self.x` another read
-/// `def` uses are always read.
+/// The parts of a file a check reads (see `regions.rs`, which also adds what those parts depend
+/// on: imports, the module-level statements binding names they use, `__init__`, and so on).
 #[derive(Debug, Clone, Copy)]
 pub enum Reads {
     /// The whole file: the check follows names into other definitions in ways the region
     /// selection does not model.
     Everything,
-    /// Only the definitions that call one of `calls` (a name followed by `(`, or an import
-    /// alias of it): every finding lies in such a definition.
+    /// Only the definitions that call one of its API names: every finding lies in such a
+    /// definition.
     Calls {
-        calls: &'static [&'static str],
+        /// Names called as functions, `name(...)` or `module.name(...)`: the name itself or the
+        /// chain's first name must be bound by an import (an alias of the name counts too).
+        functions: &'static [&'static str],
+        /// Names that matter only as methods of a name or of `self.name`: `client.get(...)`.
+        methods: &'static [&'static str],
         /// Also the definitions those call by name (the check looks into its callees).
         callees: bool,
         /// Also the definitions that call an `async def` it reads (the check looks at callers).
@@ -68,6 +71,19 @@ pub struct QueryCache<'t> {
     results: std::cell::RefCell<
         std::collections::HashMap<&'static str, std::rc::Rc<Vec<Captures<'static, 't>>>>,
     >,
+    /// The byte ranges outside which no match can matter, when known: queries run only there
+    /// (see `regions.rs`).
+    focus: Option<Vec<std::ops::Range<usize>>>,
+}
+
+impl QueryCache<'_> {
+    /// A cache whose queries run only within `focus`.
+    pub fn within(focus: Vec<std::ops::Range<usize>>) -> Self {
+        QueryCache {
+            results: Default::default(),
+            focus: Some(focus),
+        }
+    }
 }
 
 impl<'t> Context<'_, 't> {
@@ -447,16 +463,25 @@ impl LazyQuery {
         use tree_sitter::StreamingIterator;
         let query = self.get();
         let mut cursor = tree_sitter::QueryCursor::new();
-        let mut matches = cursor.matches(query, ctx.tree.root_node(), ctx.src.as_bytes());
+        let everything = 0..ctx.src.len();
+        let ranges = ctx
+            .queries
+            .focus
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&everything));
         let mut out = Vec::new();
-        while let Some(m) = matches.next() {
-            out.push(Captures {
-                nodes: m
-                    .captures
-                    .iter()
-                    .map(|c| (query.capture_names()[c.index as usize], c.node))
-                    .collect(),
-            });
+        for range in ranges {
+            cursor.set_byte_range(range.clone());
+            let mut matches = cursor.matches(query, ctx.tree.root_node(), ctx.src.as_bytes());
+            while let Some(m) = matches.next() {
+                out.push(Captures {
+                    nodes: m
+                        .captures
+                        .iter()
+                        .map(|c| (query.capture_names()[c.index as usize], c.node))
+                        .collect(),
+                });
+            }
         }
         out
     }

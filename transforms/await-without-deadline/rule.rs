@@ -27,10 +27,11 @@ pub static RULE: Rule = Rule {
         "aiohttp.request(",
     ],
     reads: Reads::Calls {
-        calls: &[
+        functions: &["open_connection", "open_unix_connection", "request"],
+        methods: &[
             "get", "post", "put", "patch", "delete", "head", "options", "request", "send",
             "stream", "ws_connect", "read", "readline", "readexactly", "readuntil", "drain",
-            "wait_closed", "open_connection", "open_unix_connection",
+            "wait_closed",
         ],
         callees: false,
         callers: true,

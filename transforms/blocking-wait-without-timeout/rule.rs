@@ -30,10 +30,10 @@ pub static RULE: Rule = Rule {
         "concurrent.futures",
     ],
     reads: Reads::Calls {
-        calls: &[
-            "run", "call", "check_call", "check_output", "as_completed", "wait", "communicate",
-            "get", "join", "acquire", "result",
+        functions: &[
+            "run", "call", "check_call", "check_output", "as_completed", "wait",
         ],
+        methods: &["communicate", "wait", "get", "join", "acquire", "result"],
         callees: false,
         callers: false,
     },

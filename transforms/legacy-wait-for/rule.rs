@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
     doc: include_str!("doc.md"),
     triggers: &["wait_for(", "wait_for as"],
     reads: Reads::Calls {
-        calls: &["wait_for"],
+        functions: &["wait_for"],
+        methods: &[],
         callees: false,
         callers: false,
     },

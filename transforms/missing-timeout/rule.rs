@@ -28,11 +28,14 @@ pub static RULE: Rule = Rule {
         "total=None",
     ],
     reads: Reads::Calls {
-        // The last name of every API it knows, and the methods of the sessions and clients.
-        calls: &[
+        functions: &[
             "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
-            "send", "urlopen", "HTTPConnection", "HTTPSConnection", "create_connection", "SMTP",
-            "FTP", "ClientTimeout", "Client", "AsyncClient",
+            "urlopen", "HTTPConnection", "HTTPSConnection", "create_connection", "SMTP", "FTP",
+            "ClientTimeout", "Client", "AsyncClient",
+        ],
+        methods: &[
+            "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
+            "send",
         ],
         callees: false,
         callers: false,

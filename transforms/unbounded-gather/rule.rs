@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
     doc: include_str!("doc.md"),
     triggers: &["gather(", "gather as"],
     reads: Reads::Calls {
-        calls: &["gather"],
+        functions: &["gather"],
+        methods: &[],
         callees: true,
         callers: false,
     },
