@@ -158,6 +158,21 @@ def benchmark(corral, ruff, ast_grep):
     return results
 
 
+def same_findings_parsing_whole_files(corral):
+    """check parses only the parts of a file its transforms read; its findings must be exactly
+    those of parsing every file whole."""
+    def findings(*flags):
+        out = subprocess.run(
+            [str(corral), "check", "--quiet", "--format", "json", *flags, str(CORPUS)],
+            capture_output=True, text=True,
+        )
+        if out.returncode not in (0, 1):
+            sys.exit(f"corral check {' '.join(flags)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+        return json.loads(out.stdout)
+    cut, whole = findings(), findings("--parse-whole-files")
+    return {"findings": len(cut), "findings_parsing_whole_files": len(whole), "identical": cut == whole}
+
+
 def verify(corral):
     """Apply on a copy of the corpus; every changed file must compile where its original did,
     and a second run must change nothing."""
@@ -215,6 +230,7 @@ def verify(corral):
         "second_run_exit": again.returncode,
         "second_run_diff_bytes": len(again.stdout),
         "skipped_files": skipped,
+        "regions": same_findings_parsing_whole_files(corral),
     }
 
 
@@ -281,11 +297,15 @@ def main():
               f"{len(v['compile_failures_introduced'])}; changed files whose original does not "
               f"compile under this python3: {v['changed_files_whose_original_does_not_compile_here']}")
         print(f"  second run: exit {v['second_run_exit']}, {v['second_run_diff_bytes']} bytes of diff")
+        r = v["regions"]
+        print(f"  check findings: {r['findings']}; parsing whole files: "
+              f"{r['findings_parsing_whole_files']}; identical: {r['identical']}")
         print(f"  skipped files: {len(v['skipped_files'])}")
         for line in v["skipped_files"][:20]:
             print(f"    {line}")
     (WORK / "results.json").write_text(json.dumps(report, indent=2))
-    if args.verify and (report["verify"]["compile_failures_introduced"] or report["verify"]["second_run_diff_bytes"]):
+    if args.verify and (report["verify"]["compile_failures_introduced"] or report["verify"]["second_run_diff_bytes"]
+                        or not report["verify"]["regions"]["identical"]):
         sys.exit("verification failed")
 
 

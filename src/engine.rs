@@ -144,12 +144,20 @@ pub fn run(
     // Fixes declined interactively, by transform and message, so later passes do not ask again.
     let mut declined: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut quit = false;
+    let mut partial = None;
     if !settings.whole_files {
-        if let Some(outcome) = check_regions(source, rules, settings, &fixing) {
-            return Ok(outcome);
+        match check_regions(source, rules, settings, &fixing) {
+            Regions::Done(outcome) => return Ok(outcome),
+            Regions::Fix(tree) => partial = Some(tree),
+            Regions::Whole => {}
         }
     }
-    let mut tree = parse(&text).ok_or(Skip::Unparseable)?;
+    // A tree of the pieces already parsed lets tree-sitter parse only the rest.
+    let mut tree = match &partial {
+        Some(pieces) => crate::parse::parse_reusing(&text, pieces),
+        None => parse(&text),
+    }
+    .ok_or(Skip::Unparseable)?;
     if let Some(err) = first_syntax_error(&tree, &text) {
         return Err(Skip::Syntax(err));
     }
@@ -227,7 +235,13 @@ pub fn run(
             .collect();
         let edits = pass_edits(&chosen, &semantic, &text, source);
         let rewritten = apply_edits(&text, &edits);
-        let checked = parse(&rewritten).map(|t| {
+        let checked = crate::parse::reparse(
+            &tree,
+            &text,
+            edits.iter().map(|e| (e.range.clone(), e.text.as_str())),
+            &rewritten,
+        )
+        .map(|t| {
             let err = first_syntax_error(&t, &rewritten);
             (t, err)
         });
@@ -306,30 +320,43 @@ fn check_text<'t>(
     (findings, suppressions, active)
 }
 
-/// Checks only the parts of the file the transforms read (`regions.rs`). `None` when the file
-/// must be parsed whole: it cannot be cut soundly, or there are fixes to apply, which always
-/// work on the whole tree.
+/// What checking only the parts of a file the transforms read came to.
+enum Regions {
+    /// The outcome: nothing to fix.
+    Done(Outcome),
+    /// There are fixes, which are always made from a whole tree; here is the partial one.
+    Fix(tree_sitter::Tree),
+    /// The file cannot be cut soundly.
+    Whole,
+}
+
+/// Checks only the parts of the file the transforms read (`regions.rs`).
 fn check_regions(
     source: &SourceText,
     rules: &[&'static Rule],
     settings: &Settings,
     fixing: &Fixing,
-) -> Option<Outcome> {
+) -> Regions {
     let text = &source.text;
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
-    let regions = crate::regions::select(text, &active)?;
-    let tree = regions.parse(text)?;
+    let Some(regions) = crate::regions::select(text, &active) else {
+        return Regions::Whole;
+    };
+    let Some(tree) = regions.parse(text) else {
+        return Regions::Whole;
+    };
     let semantic = Semantic::build(tree.root_node(), text);
     if regions.hides_a_binding(&semantic) {
-        return None;
+        return Regions::Whole;
     }
     let queries = QueryCache::within(regions.focus.clone());
     let (findings, suppressions, active) =
         check_text(text, &tree, &semantic, rules, settings, queries);
     if !matches!(fixing, Fixing::No) && findings.iter().any(|f| f.fix.is_some()) {
-        return None;
+        drop(semantic);
+        return Regions::Fix(tree);
     }
-    Some(Outcome {
+    Regions::Done(Outcome {
         findings: findings.iter().map(|f| report(f, text)).collect(),
         unused_suppressions: unused(&suppressions, &active),
         ..Outcome::default()

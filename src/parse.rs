@@ -34,6 +34,54 @@ pub fn parse_ranges(src: &str, ranges: &[tree_sitter::Range]) -> Option<Tree> {
     })
 }
 
+/// Parses all of `src`, reusing `pieces`, a tree of some of its ranges (`parse_ranges`): only
+/// the ranges left out are parsed anew.
+pub fn parse_reusing(src: &str, pieces: &Tree) -> Option<Tree> {
+    PARSER.with(|parser| parser.borrow_mut().parse(src, Some(pieces)))
+}
+
+/// Parses `new`, the text `old` became through `edits` (ranges of `old` and what replaced them,
+/// not overlapping), reusing the parts of `old_tree` the edits left alone: tree-sitter's
+/// incremental parsing, which gives the tree a fresh parse of `new` would.
+pub fn reparse<'e>(
+    old_tree: &Tree,
+    old: &str,
+    edits: impl IntoIterator<Item = (std::ops::Range<usize>, &'e str)>,
+    new: &str,
+) -> Option<Tree> {
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = edits.into_iter().collect();
+    // From the last to the first, so that each edit's offsets still hold in the tree it edits.
+    edits.sort_by_key(|(range, _)| std::cmp::Reverse((range.start, range.end)));
+    let mut tree = old_tree.clone();
+    for (range, text) in edits {
+        let start_position = point(old, range.start);
+        let new_end_position = match text.rfind('\n') {
+            Some(last) => tree_sitter::Point::new(
+                start_position.row + text.matches('\n').count(),
+                text.len() - last - 1,
+            ),
+            None => tree_sitter::Point::new(start_position.row, start_position.column + text.len()),
+        };
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: range.start,
+            old_end_byte: range.end,
+            new_end_byte: range.start + text.len(),
+            start_position,
+            old_end_position: point(old, range.end),
+            new_end_position,
+        });
+    }
+    PARSER.with(|parser| parser.borrow_mut().parse(new, Some(&tree)))
+}
+
+/// The 0-based row and byte column of `offset`, as tree-sitter counts them.
+fn point(src: &str, offset: usize) -> tree_sitter::Point {
+    let before = &src.as_bytes()[..offset];
+    let row = memchr::memchr_iter(b'\n', before).count();
+    let column = offset - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    tree_sitter::Point::new(row, column)
+}
+
 /// Where a tree first fails to parse cleanly: the first ERROR or MISSING node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -108,6 +156,52 @@ mod tests {
         let tree = parse(src).unwrap();
         let err = first_syntax_error(&tree, src).unwrap();
         assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn reparsing_after_edits_gives_the_tree_of_a_fresh_parse() {
+        let old = "import a\n\ndef f(x):\n    return g(x)\n\nvalue = f(1)\n";
+        let new = "import a\nimport b\n\ndef f(x, y=2):\n    return await_it(\n        g(x))\n\nvalue = f(1)\n";
+        let edits = [
+            (9..9, "import b\n"),
+            (16..17, "x, y=2"),
+            (31..35, "await_it(\n        g(x))"),
+        ];
+        let mut rebuilt = old.to_string();
+        for (range, text) in edits.iter().rev() {
+            rebuilt.replace_range(range.clone(), text);
+        }
+        assert_eq!(rebuilt, new);
+        let old_tree = parse(old).unwrap();
+        let tree = reparse(&old_tree, old, edits.iter().cloned(), new).unwrap();
+        assert_eq!(
+            tree.root_node().to_sexp(),
+            parse(new).unwrap().root_node().to_sexp()
+        );
+        let broken = "import a\n\ndef f(x:\n    return g(x)\n\nvalue = f(1)\n";
+        let tree = reparse(&old_tree, old, [(16..17, "x:")], broken).unwrap();
+        assert!(first_syntax_error(&tree, broken).is_some());
+    }
+
+    #[test]
+    fn a_whole_parse_reusing_pieces_equals_a_fresh_one() {
+        let src = "import a\n\ndef f():\n    return 1\n\ndef g(:\n    pass\n";
+        // Lines 0-1 and 2-4 (the import and `f`), leaving out the broken `g`.
+        let piece = |start: usize, end: usize, rows: (usize, usize)| tree_sitter::Range {
+            start_byte: start,
+            end_byte: end,
+            start_point: tree_sitter::Point::new(rows.0, 0),
+            end_point: tree_sitter::Point::new(rows.1, 0),
+        };
+        assert_eq!(&src[33..38], "def g");
+        let pieces = parse_ranges(src, &[piece(0, 10, (0, 2)), piece(10, 33, (2, 5))]).unwrap();
+        assert!(!pieces.root_node().has_error());
+        let whole = parse_reusing(src, &pieces).unwrap();
+        assert_eq!(
+            whole.root_node().to_sexp(),
+            parse(src).unwrap().root_node().to_sexp()
+        );
+        assert_eq!(first_syntax_error(&whole, src).map(|e| e.line), Some(6));
     }
 
     #[test]

@@ -228,10 +228,19 @@ fn regions_find_what_whole_files_find() {
             serde_json::to_string_pretty(&(&outcome.findings, &outcome.unused_suppressions))
                 .unwrap()
         };
-        let regions = check(&settings);
+        let fix = |settings: &Settings| {
+            engine::run(&source, &rules, settings, engine::Fixing::All)
+                .expect("case parses")
+                .fixed
+        };
+        let (regions, regions_fixed) = (check(&settings), fix(&settings));
         settings.whole_files = true;
-        let whole = check(&settings);
+        let (whole, whole_fixed) = (check(&settings), fix(&settings));
         assert_eq!(regions, whole, "{case}: regions and whole files disagree");
+        assert_eq!(
+            regions_fixed, whole_fixed,
+            "{case}: rewrites after a partial parse differ"
+        );
         if corral::regions::select(&source.text, &rules)
             .and_then(|r| r.parse(&source.text))
             .is_some()
