@@ -85,7 +85,7 @@ pub fn glob_set(patterns: &[String], origin: &str) -> Result<GlobSet> {
 
 /// Whether the nearest directory at or above `dir` with project metadata declares httpx. Each
 /// directory is looked at once per run.
-fn declares_httpx(dir: &Path) -> Option<bool> {
+pub fn declares_httpx(dir: &Path) -> Option<bool> {
     static SEEN: std::sync::LazyLock<
         std::sync::Mutex<std::collections::HashMap<PathBuf, Option<bool>>>,
     > = std::sync::LazyLock::new(Default::default);
@@ -130,50 +130,55 @@ fn metadata_declares_httpx(dir: &Path) -> Option<bool> {
 /// Reads the configuration governing `dir`: the nearest directory at or above it holding a
 /// `corral.toml` or a `pyproject.toml`.
 pub fn load_for_dir(dir: &Path) -> Result<PackageConfig> {
-    let mut package = load_config_for_dir(dir)?;
-    package.declares_httpx = declares_httpx(dir);
-    Ok(package)
+    for candidate in dir.ancestors() {
+        if let Some(mut package) = own_config(candidate)? {
+            package.declares_httpx = declares_httpx(dir);
+            return Ok(package);
+        }
+    }
+    Ok(PackageConfig {
+        declares_httpx: declares_httpx(dir),
+        ..PackageConfig::default()
+    })
 }
 
-fn load_config_for_dir(dir: &Path) -> Result<PackageConfig> {
-    for candidate in dir.ancestors() {
-        let corral = candidate.join("corral.toml");
-        let pyproject = candidate.join("pyproject.toml");
-        let has_corral = corral.is_file();
-        let has_pyproject = pyproject.is_file();
-        if !has_corral && !has_pyproject {
-            continue;
-        }
-        let mut package = PackageConfig {
-            root: Some(candidate.to_path_buf()),
-            ..PackageConfig::default()
-        };
-        if has_pyproject {
-            let doc = read_toml(&pyproject)?;
-            package.requires_python = requires_python(&doc, &pyproject)?;
-            if let Some(table) = doc.get("tool").and_then(|t| t.get("corral")) {
-                let table = table.as_table().ok_or_else(|| {
-                    anyhow!("{}: `tool.corral` must be a table", pyproject.display())
-                })?;
-                package.config = parse(table, &pyproject, "tool.corral.")?;
-                package.source = Some(pyproject.clone());
-            }
-        }
-        if has_corral {
-            let doc = read_toml(&corral)?;
-            package.config = parse(&doc, &corral, "")?;
-            package.source = Some(corral.clone());
-        }
-        let origin = package
-            .source
-            .as_ref()
-            .map_or_else(String::new, |p| p.display().to_string());
-        if !package.config.exclude.is_empty() {
-            package.exclude = Some(glob_set(&package.config.exclude, &origin)?);
-        }
-        return Ok(package);
+/// The configuration `dir` itself holds, if it has a `corral.toml` or a `pyproject.toml`.
+pub fn own_config(dir: &Path) -> Result<Option<PackageConfig>> {
+    let corral = dir.join("corral.toml");
+    let pyproject = dir.join("pyproject.toml");
+    let has_corral = corral.is_file();
+    let has_pyproject = pyproject.is_file();
+    if !has_corral && !has_pyproject {
+        return Ok(None);
     }
-    Ok(PackageConfig::default())
+    let mut package = PackageConfig {
+        root: Some(dir.to_path_buf()),
+        ..PackageConfig::default()
+    };
+    if has_pyproject {
+        let doc = read_toml(&pyproject)?;
+        package.requires_python = requires_python(&doc, &pyproject)?;
+        if let Some(table) = doc.get("tool").and_then(|t| t.get("corral")) {
+            let table = table
+                .as_table()
+                .ok_or_else(|| anyhow!("{}: `tool.corral` must be a table", pyproject.display()))?;
+            package.config = parse(table, &pyproject, "tool.corral.")?;
+            package.source = Some(pyproject.clone());
+        }
+    }
+    if has_corral {
+        let doc = read_toml(&corral)?;
+        package.config = parse(&doc, &corral, "")?;
+        package.source = Some(corral.clone());
+    }
+    let origin = package
+        .source
+        .as_ref()
+        .map_or_else(String::new, |p| p.display().to_string());
+    if !package.config.exclude.is_empty() {
+        package.exclude = Some(glob_set(&package.config.exclude, &origin)?);
+    }
+    Ok(Some(package))
 }
 
 fn read_toml(path: &Path) -> Result<toml::Table> {

@@ -117,10 +117,16 @@ pub struct Plan {
     pub package: Option<PathBuf>,
 }
 
+type Cache = Mutex<HashMap<PathBuf, Result<Arc<PackageConfig>, String>>>;
+
 /// Resolves each file's configuration once per directory.
 pub struct Resolver {
     overrides: Overrides,
-    packages: Mutex<HashMap<PathBuf, Result<Arc<PackageConfig>, String>>>,
+    /// Per directory: the configuration that governs it, with its own httpx finding.
+    packages: Cache,
+    /// Per directory: the nearest configuration at or above it, so that each directory's files
+    /// are looked for once, not once per directory below it.
+    nearest: Cache,
 }
 
 impl Resolver {
@@ -128,6 +134,7 @@ impl Resolver {
         Resolver {
             overrides,
             packages: Mutex::new(HashMap::new()),
+            nearest: Mutex::new(HashMap::new()),
         }
     }
 
@@ -135,14 +142,35 @@ impl Resolver {
         if let Some(found) = self.packages.lock().expect("not poisoned").get(dir) {
             return found.clone();
         }
-        let loaded = config::load_for_dir(dir)
-            .map(Arc::new)
-            .map_err(|e| format!("{e:#}"));
+        let loaded = self.nearest(dir).map(|nearest| {
+            let mut package = (*nearest).clone();
+            package.declares_httpx = config::declares_httpx(dir);
+            Arc::new(package)
+        });
         self.packages
             .lock()
             .expect("not poisoned")
             .insert(dir.to_path_buf(), loaded.clone());
         loaded
+    }
+
+    fn nearest(&self, dir: &Path) -> Result<Arc<PackageConfig>, String> {
+        if let Some(found) = self.nearest.lock().expect("not poisoned").get(dir) {
+            return found.clone();
+        }
+        let found = match config::own_config(dir) {
+            Ok(Some(own)) => Ok(Arc::new(own)),
+            Ok(None) => match dir.parent() {
+                Some(parent) => self.nearest(parent),
+                None => Ok(Arc::new(PackageConfig::default())),
+            },
+            Err(e) => Err(format!("{e:#}")),
+        };
+        self.nearest
+            .lock()
+            .expect("not poisoned")
+            .insert(dir.to_path_buf(), found.clone());
+        found
     }
 
     pub fn plan(&self, path: &Path) -> Result<Plan, String> {
