@@ -342,6 +342,9 @@ fn check_regions(
     let Some(regions) = crate::regions::select(text, &active) else {
         return Regions::Whole;
     };
+    if !regions.worth_parsing(text.len()) {
+        return Regions::Whole;
+    }
     let Some(tree) = regions.parse(text) else {
         return Regions::Whole;
     };

@@ -63,6 +63,8 @@ struct Piece {
 #[derive(Debug, Default, Clone, Copy)]
 struct Mark {
     read: bool,
+    /// Its words are in `Chooser::words`.
+    counted: bool,
     /// Holds a call one of the checks reads: findings can only lie in such pieces.
     calls: bool,
     /// Holds a call of a name of a check that looks into its callees / callers.
@@ -80,7 +82,12 @@ static CALLS: LazyLock<RuleWords> = LazyLock::new(|| {
                 functions, methods, ..
             } => {
                 let mut words: Vec<&'static str> = functions.to_vec();
-                words.extend(methods.iter().filter(|m| !functions.contains(m)));
+                words.extend(
+                    methods
+                        .iter()
+                        .map(|(m, _)| *m)
+                        .filter(|m| !functions.contains(m)),
+                );
                 words
             }
             Reads::Everything => Vec::new(),
@@ -115,6 +122,7 @@ pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
 
     // Calls of the checks' names, where their receiver can resolve to what the checks look for.
     let imported = imported_names(bytes, &lines);
+    let in_file = Words::new(bytes);
     let calls = &*CALLS;
     let mut names: HashSet<&str> = HashSet::new();
     for m in calls.automaton.find_iter(bytes) {
@@ -143,7 +151,11 @@ pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
                 else {
                     return false;
                 };
-                (as_function && functions.contains(&word)) || (as_method && methods.contains(&word))
+                (as_function && functions.contains(&word))
+                    || (as_method
+                        && methods.iter().any(|(m, origins)| {
+                            *m == word && origins.iter().any(|o| in_file.holds(o))
+                        }))
             })
             .collect();
         if !reading.is_empty() {
@@ -202,6 +214,31 @@ fn aliases(bytes: &[u8], lines: &[outline::Line], names: &HashSet<&str>) -> Vec<
         }
     }
     found
+}
+
+/// Whether a text holds a word, each word looked for once.
+struct Words<'s> {
+    text: &'s [u8],
+    seen: std::cell::RefCell<std::collections::HashMap<&'static str, bool>>,
+}
+
+impl<'s> Words<'s> {
+    fn new(text: &'s [u8]) -> Self {
+        Words {
+            text,
+            seen: Default::default(),
+        }
+    }
+
+    /// Whether the text holds `word` anywhere (not only as a whole word: `ThreadPoolExecutor`
+    /// holds `Thread`, which only makes a piece more likely to be read).
+    fn holds(&self, word: &'static str) -> bool {
+        *self
+            .seen
+            .borrow_mut()
+            .entry(word)
+            .or_insert_with(|| memchr::memmem::find(self.text, word.as_bytes()).is_some())
+    }
 }
 
 /// Every word of every import statement: a superset of the names imports bind.
@@ -307,6 +344,11 @@ fn receiver(bytes: &[u8], start: usize) -> Receiver<'_> {
         (_, b"self" | b"cls") => Receiver::Other,
         _ => Receiver::Chain(root),
     }
+}
+
+/// The identifier-like words of `text`, as bytes.
+fn words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split(|&c| !is_word_byte(c)).filter(|w| !w.is_empty())
 }
 
 /// The identifier-like words of `text`, in order.
@@ -471,6 +513,8 @@ struct Chooser<'s> {
     members: Vec<Vec<Mark>>,
     /// For each module-level simple statement, the names it may bind (see `bound_names`).
     binds: Vec<Option<Vec<&'s str>>>,
+    /// The words of the pieces read so far, as `close` needs them.
+    words: rustc_hash::FxHashSet<&'s [u8]>,
 }
 
 impl<'s> Chooser<'s> {
@@ -506,6 +550,7 @@ impl<'s> Chooser<'s> {
             top,
             members,
             binds,
+            words: Default::default(),
         }
     }
 
@@ -606,16 +651,17 @@ impl<'s> Chooser<'s> {
                 !self.top[u].read && self.binds[u].as_ref().is_some_and(|b| !b.is_empty())
             });
             if unread_binders {
-                let mut words: HashSet<&str> = HashSet::new();
+                // The words of the read pieces, each piece counted once over all rounds.
                 for piece in self.pieces() {
-                    if self.is_read(piece) {
-                        words.extend(identifiers(self.text(piece)));
+                    if self.is_read(piece) && !self.mark(piece).counted {
+                        self.mark(piece).counted = true;
+                        self.words.extend(words(self.text(piece)));
                     }
                 }
                 for unit in 0..self.units.len() {
-                    let used = self.binds[unit]
-                        .as_ref()
-                        .is_some_and(|names| names.iter().any(|n| words.contains(n)));
+                    let used = self.binds[unit].as_ref().is_some_and(|names| {
+                        names.iter().any(|n| self.words.contains(n.as_bytes()))
+                    });
                     if used && !self.top[unit].read {
                         self.top[unit].read = true;
                         changed = true;
@@ -687,7 +733,7 @@ impl<'s> Chooser<'s> {
                     if !(m.read && m.for_callees) {
                         continue;
                     }
-                    let words: HashSet<&str> = identifiers(self.text(piece)).into_iter().collect();
+                    let words: rustc_hash::FxHashSet<&[u8]> = words(self.text(piece)).collect();
                     for &other in &pieces {
                         let is_def =
                             matches!(self.unit(other).kind, Kind::Def { .. } | Kind::Class { .. });
@@ -695,7 +741,10 @@ impl<'s> Chooser<'s> {
                         if is_def
                             && scope_ok
                             && !self.is_read(other)
-                            && self.unit(other).name().is_some_and(|n| words.contains(n))
+                            && self
+                                .unit(other)
+                                .name()
+                                .is_some_and(|n| words.contains(n.as_bytes()))
                         {
                             changed |= self.read(other);
                         }
@@ -794,11 +843,6 @@ impl<'s> Chooser<'s> {
                 _ => push(unit.range.clone()),
             }
         }
-        let kept: usize = ranges.iter().map(|r| r.len()).sum();
-        // Cutting pays only when it leaves out a good part of the file.
-        if kept * 20 > self.src.len() * 19 {
-            return None;
-        }
         Some(Regions {
             ranges,
             focus,
@@ -810,6 +854,13 @@ impl<'s> Chooser<'s> {
 }
 
 impl Regions {
+    /// Whether parsing the pieces apart pays: they leave out a good part of a file of `len`
+    /// bytes. (Their `focus` is worth using either way.)
+    pub fn worth_parsing(&self, len: usize) -> bool {
+        let kept: usize = self.ranges.iter().map(|r| r.len()).sum();
+        kept * 20 <= len * 19
+    }
+
     /// The ranges as tree-sitter takes them, with their rows and columns.
     fn ts_ranges(&self, src: &[u8]) -> Vec<tree_sitter::Range> {
         let mut row = 0;
@@ -969,6 +1020,21 @@ mod tests {
         let kept = kept(src, &["await-without-deadline"]).unwrap();
         assert!(kept.contains("async def caller"), "{kept}");
         assert!(!kept.contains("def a("), "{kept}");
+    }
+
+    #[test]
+    fn a_method_counts_only_when_the_file_names_an_origin_it_could_have() {
+        let body = "\n\ndef read(d):\n    return d.get('k')\n\n\
+            def a():\n    return 1\n\n\
+            def b():\n    return 2\n\n\
+            def c():\n    return 3\n\n\
+            def e():\n    return 4\n";
+        let without = format!("import threading\n{body}");
+        let no_queue = kept(&without, &["blocking-wait-without-timeout"]).unwrap();
+        assert!(!no_queue.contains("def read"), "{no_queue}");
+        let with = format!("import queue\nQ = queue.Queue()\n{body}");
+        let queue = kept(&with, &["blocking-wait-without-timeout"]).unwrap();
+        assert!(queue.contains("def read"), "{queue}");
     }
 
     #[test]

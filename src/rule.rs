@@ -40,8 +40,10 @@ pub enum Reads {
         /// Names called as functions, `name(...)` or `module.name(...)`: the name itself or the
         /// chain's first name must be bound by an import (an alias of the name counts too).
         functions: &'static [&'static str],
-        /// Names that matter only as methods of a name or of `self.name`: `client.get(...)`.
-        methods: &'static [&'static str],
+        /// Names that matter only as methods of a name or of `self.name` (`client.get(...)`),
+        /// each with the words one of which the file must hold for such a receiver to have an
+        /// origin the check follows: the class that made it, or the method that returned it.
+        methods: &'static [(&'static str, &'static [&'static str])],
         /// Also the definitions those call by name (the check looks into its callees).
         callees: bool,
         /// Also the definitions that call an `async def` it reads (the check looks at callers).

@@ -12,6 +12,11 @@ use crate::semantic::BindingKind;
 use crate::settings::PyVersion;
 use crate::syntax;
 
+/// What a client receiver's origin names: `httpx.AsyncClient`, `aiohttp.ClientSession`.
+const CLIENTS: &[&str] = &["AsyncClient", "ClientSession"];
+/// What a stream receiver's origin names: the stream classes, or the call that opened them.
+const STREAMS: &[&str] = &["StreamReader", "StreamWriter", "open_connection", "open_unix_connection"];
+
 pub static RULE: Rule = Rule {
     id: "await-without-deadline",
     code: "CONC402",
@@ -29,9 +34,23 @@ pub static RULE: Rule = Rule {
     reads: Reads::Calls {
         functions: &["open_connection", "open_unix_connection", "request"],
         methods: &[
-            "get", "post", "put", "patch", "delete", "head", "options", "request", "send",
-            "stream", "ws_connect", "read", "readline", "readexactly", "readuntil", "drain",
-            "wait_closed",
+            ("get", CLIENTS),
+            ("post", CLIENTS),
+            ("put", CLIENTS),
+            ("patch", CLIENTS),
+            ("delete", CLIENTS),
+            ("head", CLIENTS),
+            ("options", CLIENTS),
+            ("request", CLIENTS),
+            ("send", CLIENTS),
+            ("stream", CLIENTS),
+            ("ws_connect", CLIENTS),
+            ("read", STREAMS),
+            ("readline", STREAMS),
+            ("readexactly", STREAMS),
+            ("readuntil", STREAMS),
+            ("drain", STREAMS),
+            ("wait_closed", STREAMS),
         ],
         callees: false,
         callers: true,

@@ -33,7 +33,14 @@ pub static RULE: Rule = Rule {
         functions: &[
             "run", "call", "check_call", "check_output", "as_completed", "wait",
         ],
-        methods: &["communicate", "wait", "get", "join", "acquire", "result"],
+        methods: &[
+            ("communicate", &["Popen"]),
+            ("wait", &["Popen", "Event", "Condition"]),
+            ("get", &["Queue", "apply_async", "map_async"]),
+            ("join", &["Thread", "Process"]),
+            ("acquire", &["Lock"]),
+            ("result", &["submit"]),
+        ],
         callees: false,
         callers: false,
     },

@@ -9,6 +9,10 @@ use tree_sitter::Node;
 
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 
+/// What a session or client receiver's origin names: `requests.Session`, `requests.session`,
+/// `httpx.Client`, `httpx.AsyncClient`.
+const SESSIONS: &[&str] = &["Session", "session", "Client"];
+
 pub static RULE: Rule = Rule {
     id: "missing-timeout",
     code: "CONC401",
@@ -34,8 +38,16 @@ pub static RULE: Rule = Rule {
             "ClientTimeout", "Client", "AsyncClient",
         ],
         methods: &[
-            "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
-            "send",
+            ("get", SESSIONS),
+            ("post", SESSIONS),
+            ("put", SESSIONS),
+            ("patch", SESSIONS),
+            ("delete", SESSIONS),
+            ("head", SESSIONS),
+            ("options", SESSIONS),
+            ("request", SESSIONS),
+            ("stream", SESSIONS),
+            ("send", SESSIONS),
         ],
         callees: false,
         callers: false,
