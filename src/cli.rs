@@ -285,7 +285,7 @@ fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> 
         let mut bytes = Vec::new();
         io::stdin().read_to_end(&mut bytes)?;
         let fixing = if fix { Fixing::All } else { Fixing::No };
-        let result = files::process_bytes(&name, bytes, &resolver, fixing);
+        let result = files::process_bytes(&name, &bytes, &resolver, fixing);
         return finish(
             mode,
             &[result],
@@ -395,7 +395,7 @@ fn interactive_pass(paths: &[PathBuf], resolver: &Resolver) -> Result<Vec<FileRe
         };
         results.push(files::process_bytes(
             path,
-            bytes,
+            &bytes,
             resolver,
             Fixing::Approve(&mut ask),
         ));

@@ -127,6 +127,8 @@ pub struct Resolver {
     /// Per directory: the nearest configuration at or above it, so that each directory's files
     /// are looked for once, not once per directory below it.
     nearest: Cache,
+    /// The working directory, which relative paths are under.
+    cwd: Option<PathBuf>,
 }
 
 impl Resolver {
@@ -135,6 +137,7 @@ impl Resolver {
             overrides,
             packages: Mutex::new(HashMap::new()),
             nearest: Mutex::new(HashMap::new()),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
@@ -174,7 +177,12 @@ impl Resolver {
     }
 
     pub fn plan(&self, path: &Path) -> Result<Plan, String> {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        // As std::path::absolute does, without asking the system for the working directory
+        // once per file.
+        let absolute: PathBuf = match &self.cwd {
+            Some(cwd) => cwd.join(path).components().collect(),
+            None => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        };
         let dir = absolute.parent().unwrap_or(Path::new("/"));
         let package = self.package(dir)?;
         let cfg = &package.config;
@@ -287,12 +295,7 @@ pub struct FileResult {
 }
 
 /// Runs the engine on one file's bytes.
-pub fn process_bytes(
-    path: &Path,
-    bytes: Vec<u8>,
-    resolver: &Resolver,
-    fixing: Fixing,
-) -> FileResult {
+pub fn process_bytes(path: &Path, bytes: &[u8], resolver: &Resolver, fixing: Fixing) -> FileResult {
     let (package, httpx_missing, status) = match resolver.plan(path) {
         Err(err) => (None, false, Status::Failed(err)),
         Ok(plan) => (
@@ -309,20 +312,20 @@ pub fn process_bytes(
     }
 }
 
-fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
+fn process_planned(bytes: &[u8], plan: &Plan, fixing: Fixing) -> Status {
     if plan.excluded {
         return Status::Excluded;
     }
-    if candidates(&bytes, &plan.rules).is_empty() {
+    if candidates(bytes, &plan.rules).is_empty() {
         return Status::NoCandidates;
     }
-    if is_generated(&bytes) {
+    if is_generated(bytes) {
         return Status::Skipped(Skip {
             kind: "generated",
             reason: "generated file (@generated or DO NOT EDIT marker)".to_string(),
         });
     }
-    let source = match SourceText::decode(&bytes) {
+    let source = match SourceText::decode(bytes) {
         Ok(source) => source,
         Err(err) => {
             return Status::Skipped(Skip {
@@ -340,7 +343,7 @@ fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
         // Only a run that may write needs the text afterwards; a check keeps just its findings.
         Ok(outcome) if fixes => Status::Processed {
             source,
-            original: bytes,
+            original: bytes.to_vec(),
             outcome,
         },
         Ok(outcome) => Status::Processed {
@@ -349,6 +352,20 @@ fn process_planned(bytes: Vec<u8>, plan: &Plan, fixing: Fixing) -> Status {
             outcome,
         },
     }
+}
+
+/// Calls `f` with the bytes of the file at `path`, read into a buffer each thread reuses: most
+/// files are read only to find that they hold no trigger word.
+fn read_into_buffer<T>(path: &Path, f: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
+    use std::io::Read;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        std::fs::File::open(path)?.read_to_end(bytes)?;
+        Ok(f(bytes))
+    })
 }
 
 /// Reads and processes every file in parallel; the results keep the order of `files`.
@@ -363,8 +380,10 @@ pub fn process_all(
         .par_iter()
         .map(|path| {
             let fixing = if fix { Fixing::All } else { Fixing::No };
-            let result = match std::fs::read(path) {
-                Ok(bytes) => process_bytes(path, bytes, resolver, fixing),
+            let result = match read_into_buffer(path, |bytes| {
+                process_bytes(path, bytes, resolver, fixing)
+            }) {
+                Ok(result) => result,
                 Err(err) => FileResult {
                     path: path.clone(),
                     package: None,
