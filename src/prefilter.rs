@@ -80,7 +80,13 @@ pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
     RULES
         .iter()
         .zip(present)
-        .filter(|(_, p)| *p)
+        .filter(|(rule, p)| {
+            *p && (rule.requires.is_empty()
+                || rule
+                    .requires
+                    .iter()
+                    .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some()))
+        })
         .map(|(r, _)| *r)
         .collect()
 }
@@ -102,9 +108,23 @@ mod tests {
     }
 
     #[test]
+    fn a_transform_that_requires_a_word_needs_it_besides_a_trigger() {
+        let all: Vec<&'static Rule> = RULES.to_vec();
+        let ids =
+            |text: &[u8]| -> Vec<&str> { candidates(text, &all).iter().map(|r| r.id).collect() };
+        let cpu = b"from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor() as ex:\n    list(ex.map(f, xs))\n";
+        assert!(!ids(cpu).contains(&"threadpool-network-io"));
+        let net = [&b"import requests\n"[..], cpu].concat();
+        assert!(ids(&net).contains(&"threadpool-network-io"));
+    }
+
+    #[test]
     fn every_transform_sharing_a_word_is_found() {
         let all: Vec<&'static Rule> = RULES.to_vec();
-        let found = candidates(b"for f in as_completed(fs):\n    pass\n", &all);
+        let found = candidates(
+            b"import requests\nfor f in as_completed(fs):\n    pass\n",
+            &all,
+        );
         let ids: Vec<&str> = found.iter().map(|r| r.id).collect();
         assert!(ids.contains(&"threadpool-submit-network-io"), "{ids:?}");
         assert!(ids.contains(&"blocking-wait-without-timeout"), "{ids:?}");

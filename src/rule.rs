@@ -22,6 +22,9 @@ pub struct Rule {
     /// Words a file must contain for this transform to find anything in it. The file walker
     /// skips parsing files that contain none of the selected transforms' words.
     pub triggers: &'static [&'static str],
+    /// Words one of which a file must also hold, whatever trigger word it has: what every
+    /// finding needs (empty: nothing more).
+    pub requires: &'static [&'static str],
     /// Which parts of a file the check needs, so that the rest need not be parsed.
     pub reads: Reads,
     pub check: fn(&Context) -> Vec<Finding>,

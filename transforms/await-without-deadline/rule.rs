@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         "StreamWriter",
         "aiohttp.request(",
     ],
+    requires: &[],
     reads: Reads::Calls {
         functions: &["open_connection", "open_unix_connection", "request"],
         methods: &[

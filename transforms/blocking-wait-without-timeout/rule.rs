@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
         "from threading",
         "concurrent.futures",
     ],
+    requires: &[],
     reads: Reads::Calls {
         functions: &[
             "run", "call", "check_call", "check_output", "as_completed", "wait",

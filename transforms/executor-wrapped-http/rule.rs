@@ -21,6 +21,9 @@ pub static RULE: Rule = Rule {
     summary: "run_in_executor / to_thread around a requests call in async code",
     doc: include_str!("doc.md"),
     triggers: &["run_in_executor(", "to_thread("],
+    // Every finding moves or refuses a worker doing requests calls, which needs an import of
+    // requests.
+    requires: &["requests"],
     reads: Reads::Everything,
     check,
 };

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     summary: "asyncio.wait_for where asyncio.timeout (3.11+) says the same thing",
     doc: include_str!("doc.md"),
     triggers: &["wait_for(", "wait_for as"],
+    requires: &[],
     reads: Reads::Calls {
         functions: &["wait_for"],
         methods: &[],

@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         "timeout=None",
         "total=None",
     ],
+    requires: &[],
     reads: Reads::Calls {
         functions: &[
             "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",

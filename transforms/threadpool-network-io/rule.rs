@@ -19,6 +19,9 @@ pub static RULE: Rule = Rule {
     summary: "thread pool mapping network I/O: move it to a bounded asyncio.TaskGroup",
     doc: include_str!("doc.md"),
     triggers: &["ThreadPoolExecutor", "ProcessPoolExecutor"],
+    // Every finding moves or refuses a worker doing requests calls, which needs an import of
+    // requests.
+    requires: &["requests"],
     reads: Reads::Everything,
     check,
 };

@@ -19,6 +19,9 @@ pub static RULE: Rule = Rule {
     summary: "thread pool submit + as_completed over network I/O: move it to a bounded TaskGroup",
     doc: include_str!("doc.md"),
     triggers: &["as_completed"],
+    // Every finding moves or refuses a worker doing requests calls, which needs an import of
+    // requests.
+    requires: &["requests"],
     reads: Reads::Everything,
     check,
 };

@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
     summary: "asyncio.gather over a data-dependent number of awaitables, with no bound",
     doc: include_str!("doc.md"),
     triggers: &["gather(", "gather as"],
+    requires: &[],
     reads: Reads::Calls {
         functions: &["gather"],
         methods: &[],
