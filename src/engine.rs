@@ -144,35 +144,44 @@ pub fn run(
     // Fixes declined interactively, by transform and message, so later passes do not ask again.
     let mut declined: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let mut quit = false;
-    let mut partial = None;
+    // When the file can be cut, the first pass has already run on a tree of only the pieces
+    // the transforms read; every later pass works on a whole tree.
+    let mut first_pass = None;
+    let mut tree = None;
     if !settings.whole_files {
         match check_regions(source, rules, settings, &fixing) {
             Regions::Done(outcome) => return Ok(outcome),
-            Regions::Fix(tree) => partial = Some(tree),
+            Regions::Fix(pieces, checked) => {
+                tree = Some(pieces);
+                first_pass = Some(checked);
+            }
             Regions::Whole => {}
         }
     }
-    // A tree of the pieces already parsed lets tree-sitter parse only the rest.
-    let mut tree = match &partial {
-        Some(pieces) => crate::parse::parse_reusing(&text, pieces),
-        None => parse(&text),
-    }
-    .ok_or(Skip::Unparseable)?;
-    if let Some(err) = first_syntax_error(&tree, &text) {
-        return Err(Skip::Syntax(err));
-    }
+    let from_pieces = tree.is_some();
+    let mut tree = match tree {
+        Some(pieces) => pieces,
+        None => whole_tree(&text)?,
+    };
     let original_imports = crate::unused_imports::import_ranges(tree.root_node());
     for pass in 0..MAX_PASSES {
-        // Each pass works on the tree the previous one checked its output with.
-        let semantic = Semantic::build(tree.root_node(), &text);
-        let (mut findings, suppressions, active) = check_text(
-            &text,
-            &tree,
-            &semantic,
-            rules,
-            settings,
-            QueryCache::default(),
-        );
+        let (mut findings, suppressions, active) = match first_pass.take() {
+            Some(checked) => checked,
+            None => {
+                // Each pass works on the tree the previous one checked its output with. Only
+                // the pieces holding calls can hold findings, so the queries run only there.
+                let semantic = Semantic::build(tree.root_node(), &text);
+                let focus = (!settings.whole_files)
+                    .then(|| {
+                        let active = crate::prefilter::candidates(text.as_bytes(), rules);
+                        crate::regions::select(&text, &active)
+                    })
+                    .flatten();
+                let queries =
+                    focus.map_or_else(QueryCache::default, |r| QueryCache::within(r.focus));
+                check_text(&text, &tree, &semantic, rules, settings, queries)
+            }
+        };
         if pass == 0 {
             outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
             outcome.unused_suppressions = unused(&suppressions, &active);
@@ -189,7 +198,7 @@ pub fn run(
                     .iter()
                     .find(|f| f.fix.as_ref() == Some(fix))
                     .expect("a chosen fix belongs to a finding");
-                let edits = pass_edits(&[fix], &semantic, &text, source);
+                let edits = pass_edits(&[fix], tree.root_node(), &text, source);
                 let proposal = Proposal {
                     rule: finding.rule,
                     message: &finding.message,
@@ -233,7 +242,7 @@ pub fn run(
             .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
             .map(|f| f.rule.id)
             .collect();
-        let edits = pass_edits(&chosen, &semantic, &text, source);
+        let edits = pass_edits(&chosen, tree.root_node(), &text, source);
         let rewritten = apply_edits(&text, &edits);
         let checked = crate::parse::reparse(
             &tree,
@@ -254,6 +263,11 @@ pub fn run(
                 tree = new_tree;
             }
             Some((_, Some(err))) => {
+                // A tree of pieces does not show a syntax error elsewhere in the file: the
+                // output has it because the input had it.
+                if from_pieces && pass == 0 {
+                    whole_tree(&source.text)?;
+                }
                 let rules: BTreeSet<&str> = applied.into_iter().collect();
                 outcome.problems.push(format!(
                     "fixes by {} were rolled back: their output would have a {err}",
@@ -283,6 +297,18 @@ pub fn run(
     Ok(outcome)
 }
 
+/// The whole tree of `text`, or why the file is skipped.
+fn whole_tree(text: &str) -> Result<tree_sitter::Tree, Skip> {
+    let tree = parse(text).ok_or(Skip::Unparseable)?;
+    match first_syntax_error(&tree, text) {
+        Some(err) => Err(Skip::Syntax(err)),
+        None => Ok(tree),
+    }
+}
+
+/// What one pass's check found: findings, suppression comments, the transforms that ran.
+type Checked = (Vec<Finding>, Vec<suppress::Suppression>, Vec<&'static Rule>);
+
 /// Runs the selected transforms that the prefilter keeps for `text` over `tree`: their findings,
 /// minus suppressed ones, in source order; the suppression comments; the transforms that ran.
 fn check_text<'t>(
@@ -292,7 +318,7 @@ fn check_text<'t>(
     rules: &[&'static Rule],
     settings: &Settings,
     queries: QueryCache<'t>,
-) -> (Vec<Finding>, Vec<suppress::Suppression>, Vec<&'static Rule>) {
+) -> Checked {
     let mut findings: Vec<Finding> = Vec::new();
     // Per pass: a rewrite can bring in words another transform looks for.
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
@@ -324,8 +350,8 @@ fn check_text<'t>(
 enum Regions {
     /// The outcome: nothing to fix.
     Done(Outcome),
-    /// There are fixes, which are always made from a whole tree; here is the partial one.
-    Fix(tree_sitter::Tree),
+    /// There are fixes: the pieces' tree, and what checking it found.
+    Fix(tree_sitter::Tree, Checked),
     /// The file cannot be cut soundly.
     Whole,
 }
@@ -339,7 +365,9 @@ fn check_regions(
 ) -> Regions {
     let text = &source.text;
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
-    let Some(regions) = crate::regions::select(text, &active) else {
+    // Fixes place imports and constants in the module's header, so they read it too.
+    let for_fixes = !matches!(fixing, Fixing::No);
+    let Some(regions) = crate::regions::select_for(text, &active, for_fixes) else {
         return Regions::Whole;
     };
     if !regions.worth_parsing(text.len()) {
@@ -355,9 +383,9 @@ fn check_regions(
     let queries = QueryCache::within(regions.focus.clone());
     let (findings, suppressions, active) =
         check_text(text, &tree, &semantic, rules, settings, queries);
-    if !matches!(fixing, Fixing::No) && findings.iter().any(|f| f.fix.is_some()) {
+    if for_fixes && findings.iter().any(|f| f.fix.is_some()) {
         drop(semantic);
-        return Regions::Fix(tree);
+        return Regions::Fix(tree, (findings, suppressions, active));
     }
     Regions::Done(Outcome {
         findings: findings.iter().map(|f| report(f, text)).collect(),
@@ -416,7 +444,12 @@ fn edits_are_disjoint(edits: &[Edit]) -> bool {
 }
 
 /// All edits of a pass: the fixes' own, then the imports and module statements they need, once.
-fn pass_edits(chosen: &[&Fix], semantic: &Semantic, text: &str, source: &SourceText) -> Vec<Edit> {
+fn pass_edits(
+    chosen: &[&Fix],
+    root: tree_sitter::Node,
+    text: &str,
+    source: &SourceText,
+) -> Vec<Edit> {
     let mut edits = Vec::new();
     let mut modules: Vec<String> = Vec::new();
     let mut statements: Vec<String> = Vec::new();
@@ -434,7 +467,7 @@ fn pass_edits(chosen: &[&Fix], semantic: &Semantic, text: &str, source: &SourceT
         }
     }
     modules.sort();
-    edits.extend(header_edits(semantic.root(), text, &modules, &statements));
+    edits.extend(header_edits(root, text, &modules, &statements));
     for edit in &mut edits {
         edit.text = source.with_newlines(&edit.text).into_owned();
     }

@@ -34,12 +34,6 @@ pub fn parse_ranges(src: &str, ranges: &[tree_sitter::Range]) -> Option<Tree> {
     })
 }
 
-/// Parses all of `src`, reusing `pieces`, a tree of some of its ranges (`parse_ranges`): only
-/// the ranges left out are parsed anew.
-pub fn parse_reusing(src: &str, pieces: &Tree) -> Option<Tree> {
-    PARSER.with(|parser| parser.borrow_mut().parse(src, Some(pieces)))
-}
-
 /// Parses `new`, the text `old` became through `edits` (ranges of `old` and what replaced them,
 /// not overlapping), reusing the parts of `old_tree` the edits left alone: tree-sitter's
 /// incremental parsing, which gives the tree a fresh parse of `new` would.
@@ -184,7 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_parse_reusing_pieces_equals_a_fresh_one() {
+    fn a_whole_reparse_of_a_tree_of_pieces_equals_a_fresh_parse() {
         let src = "import a\n\ndef f():\n    return 1\n\ndef g(:\n    pass\n";
         // Lines 0-1 and 2-4 (the import and `f`), leaving out the broken `g`.
         let piece = |start: usize, end: usize, rows: (usize, usize)| tree_sitter::Range {
@@ -196,7 +190,8 @@ mod tests {
         assert_eq!(&src[33..38], "def g");
         let pieces = parse_ranges(src, &[piece(0, 10, (0, 2)), piece(10, 33, (2, 5))]).unwrap();
         assert!(!pieces.root_node().has_error());
-        let whole = parse_reusing(src, &pieces).unwrap();
+        // No edit: only the change of ranges, from the pieces to the whole text.
+        let whole = reparse(&pieces, src, [], src).unwrap();
         assert_eq!(
             whole.root_node().to_sexp(),
             parse(src).unwrap().root_node().to_sexp()

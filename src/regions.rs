@@ -98,6 +98,12 @@ static CALLS: LazyLock<RuleWords> = LazyLock::new(|| {
 
 /// Chooses the pieces of `src` that `rules` read; `None` when the whole file must be parsed.
 pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
+    select_for(src, rules, false)
+}
+
+/// As `select`; `for_fixes` also reads the module's header up to its first statement that is not
+/// a docstring or an import, which is where fixes place the imports and constants they add.
+pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option<Regions> {
     let mut wanted = vec![false; RULES.len()];
     let (mut callees, mut callers) = (vec![false; RULES.len()], vec![false; RULES.len()]);
     for rule in rules {
@@ -190,6 +196,9 @@ pub fn select(src: &str, rules: &[&'static Rule]) -> Option<Regions> {
                 chooser.need(at);
             }
         }
+    }
+    if for_fixes {
+        chooser.read_header();
     }
     chooser.close(callees.iter().any(|x| *x), callers.iter().any(|x| *x));
     chooser.regions()
@@ -503,6 +512,24 @@ fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
     Some(target_end.map_or_else(Vec::new, |end| identifiers(&text[..end])))
 }
 
+/// Whether a statement is a lone string literal (a docstring), prefixes allowed.
+fn is_string_statement(text: &[u8]) -> bool {
+    let start = text
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    if start > 2 || !matches!(text.get(start), Some(b'\'' | b'"')) {
+        return false;
+    }
+    let Some(end) = outline::string_end(text, start) else {
+        return false;
+    };
+    text[end..]
+        .iter()
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\r'))
+        .is_none_or(|&c| c == b'\n' || c == b'#')
+}
+
 /// Module-level names the transforms look up whether or not a read piece mentions them.
 const LOOKED_UP: &[&str] = &["TIMEOUT_SECONDS", "MAX_CONCURRENCY"];
 
@@ -604,6 +631,23 @@ impl<'s> Chooser<'s> {
         self.mark(piece).read = true;
         self.top[piece.unit].read = true;
         changed
+    }
+
+    /// Reads the module-level units up to and including the first that is not a docstring or an
+    /// import: the part of the module `imports::Layout` reads.
+    fn read_header(&mut self) {
+        for (u, unit) in self.units.iter().enumerate() {
+            self.top[u].read = true;
+            let text = &self.src[unit.token..unit.range.end];
+            let header = matches!(unit.kind, Kind::Statement)
+                && (matches!(
+                    identifiers(&text[..text.len().min(8)]).first(),
+                    Some(&("import" | "from"))
+                ) || is_string_statement(text));
+            if !header {
+                break;
+            }
+        }
     }
 
     /// Reads the piece holding `offset`, for what it holds (a suppression, a `global`).

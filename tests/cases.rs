@@ -212,13 +212,30 @@ fn filler() -> String {
 fn regions_find_what_whole_files_find() {
     let mut cut = 0;
     let all = cases();
-    for (rule, path) in &all {
-        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+    // Each case padded after its code, and before its first definition (after its header).
+    let padded = all.iter().flat_map(|(rule, path)| {
         let mut text = std::fs::read_to_string(path).unwrap();
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str(&filler());
+        let first_def = ["\ndef ", "\nasync def ", "\nclass ", "\n@"]
+            .iter()
+            .filter_map(|d| text.find(d))
+            .min();
+        let before = first_def.map(|at| {
+            let mut t = text.clone();
+            t.insert_str(at + 1, &format!("{}\n\n", filler().trim_start()));
+            t
+        });
+        let after = format!("{text}{}", filler());
+        [Some(after), before]
+            .into_iter()
+            .flatten()
+            .map(move |t| (rule.clone(), path.clone(), t))
+    });
+    let padded: Vec<(String, PathBuf, String)> = padded.collect();
+    for (rule, path, text) in &padded {
+        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
         let source = SourceText::decode(text.as_bytes()).unwrap();
         let rules = [registry::find(rule).unwrap()];
         let mut settings = case_settings(&source.text);
@@ -249,9 +266,9 @@ fn regions_find_what_whole_files_find() {
             cut += 1;
         }
     }
-    let cuttable = all
+    let cuttable = padded
         .iter()
-        .filter(|(rule, _)| {
+        .filter(|(rule, _, _)| {
             matches!(
                 registry::find(rule).unwrap().reads,
                 corral::rule::Reads::Calls { .. }
