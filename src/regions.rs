@@ -411,6 +411,31 @@ fn has_word(text: &[u8], word: &str) -> bool {
     memchr::memmem::find_iter(text, word.as_bytes()).any(|at| is_word(text, at, at + word.len()))
 }
 
+/// The names of the `async def`s in `text`.
+fn async_def_names(text: &[u8]) -> Vec<&str> {
+    let mut names = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"async") {
+        if !is_word(text, at, at + 5) {
+            continue;
+        }
+        let words: Vec<&[u8]> = text[at + 5..]
+            .split(|c| matches!(c, b' ' | b'\t'))
+            .filter(|w| !w.is_empty())
+            .take(2)
+            .collect();
+        if let [b"def", name] = words.as_slice() {
+            let end = name
+                .iter()
+                .position(|&c| !is_word_byte(c))
+                .unwrap_or(name.len());
+            if let Ok(name) = std::str::from_utf8(&name[..end]) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// Whether `text` assigns `self.<attr>` for one of `attrs` (`self.x = ...`, `self.x: T = ...`).
 /// Over-approximate on purpose: reading one more definition is always safe.
 fn assigns_self_attribute(text: &[u8], attrs: &HashSet<&str>) -> bool {
@@ -755,17 +780,17 @@ impl<'s> Chooser<'s> {
             // Callers of an async def that holds a call a caller-minded check reads.
             if callers {
                 for &piece in &pieces {
-                    let unit = self.unit(piece);
-                    let is_async = matches!(unit.kind, Kind::Def { is_async: true, .. });
                     let m = *self.mark(piece);
-                    if !(m.read && m.for_callers && is_async) {
+                    if !(m.read && m.for_callers) {
                         continue;
                     }
-                    let name = unit.name().unwrap_or_default();
-                    for &other in &pieces {
-                        let scope_ok = piece.member.is_none() || other.unit == piece.unit;
-                        if scope_ok && !self.is_read(other) && has_word(self.text(other), name) {
-                            changed |= self.read(other);
+                    // Every async def in the piece, nested ones and methods of classes in it
+                    // included: a method's callers are `self.name(...)` in any class.
+                    for name in async_def_names(self.text(piece)) {
+                        for &other in &pieces {
+                            if !self.is_read(other) && has_word(self.text(other), name) {
+                                changed |= self.read(other);
+                            }
                         }
                     }
                 }
@@ -1079,6 +1104,25 @@ mod tests {
         let with = format!("import queue\nQ = queue.Queue()\n{body}");
         let queue = kept(&with, &["blocking-wait-without-timeout"]).unwrap();
         assert!(queue.contains("def read"), "{queue}");
+    }
+
+    #[test]
+    fn callers_of_an_async_method_are_read_in_any_class() {
+        let src = "import httpx\n\n\
+            class A:\n    def __init__(self):\n        self.c = httpx.AsyncClient()\n\n\
+            \x20   async def fetch(self, u):\n        return await self.c.get(u)\n\n\
+            class B:\n    def go(self):\n        return self.fetch(1)\n\n\
+            \x20   def other(self):\n        return 2\n\n\
+            def a():\n    return 1\n\n\
+            def b():\n    return 2\n\n\
+            def c():\n    return 3\n";
+        let kept = kept(src, &["await-without-deadline"]).unwrap();
+        assert!(kept.contains("def go"), "{kept}");
+        assert!(!kept.contains("def other"), "{kept}");
+        assert_eq!(
+            async_def_names(b"async  def f(x):\n    async def g(): pass\n"),
+            ["f", "g"]
+        );
     }
 
     #[test]
