@@ -170,7 +170,16 @@ def same_findings_parsing_whole_files(corral):
             sys.exit(f"corral check {' '.join(flags)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
         return json.loads(out.stdout)
     cut, whole = findings(), findings("--parse-whole-files")
-    return {"findings": len(cut), "findings_parsing_whole_files": len(whole), "identical": cut == whole}
+    # The rewrites too, with the transforms that add deadlines on, for the oldest target.
+    def diff(*flags):
+        return subprocess.run(
+            [str(corral), "diff", "--quiet", "--timeout", "5", "--target-version", "py38", *flags,
+             str(CORPUS)],
+            capture_output=True,
+        ).stdout
+    same_diff = diff() == diff("--parse-whole-files")
+    return {"findings": len(cut), "findings_parsing_whole_files": len(whole),
+            "identical": cut == whole and same_diff}
 
 
 def ruff_syntax_errors(ruff, paths):
@@ -324,7 +333,8 @@ def main():
         print(f"  second run: exit {v['second_run_exit']}, {v['second_run_diff_bytes']} bytes of diff")
         r = v["regions"]
         print(f"  check findings: {r['findings']}; parsing whole files: "
-              f"{r['findings_parsing_whole_files']}; identical: {r['identical']}")
+              f"{r['findings_parsing_whole_files']}; identical, and so are the diffs (py38, "
+              f"--timeout 5): {r['identical']}")
         print(f"  skipped files: {len(v['skipped_files'])}")
         for line in v["skipped_files"][:20]:
             print(f"    {line}")

@@ -507,7 +507,10 @@ fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
         return None;
     }
     let mut depth = 0usize;
-    let mut target_end = None;
+    // The targets end at the last `=` of the statement (`a = b = f()` binds both), or else at
+    // the `:` of a bare annotation.
+    let mut last_assignment = None;
+    let mut first_colon = None;
     let mut i = 0;
     while i < text.len() {
         match text[i] {
@@ -523,17 +526,19 @@ fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
             b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
             b';' if depth == 0 => return None,
             b':' if text.get(i + 1) == Some(&b'=') => return None,
-            b'=' | b':' if depth == 0 && target_end.is_none() => {
+            b'=' if depth == 0 => {
                 if text.get(i + 1) == Some(&b'=') {
                     i += 1; // `==`: a comparison
-                } else {
-                    target_end = Some(i);
+                } else if !(i > 0 && matches!(text[i - 1], b'<' | b'>' | b'!')) {
+                    last_assignment = Some(i);
                 }
             }
+            b':' if depth == 0 && first_colon.is_none() => first_colon = Some(i),
             _ => {}
         }
         i += 1;
     }
+    let target_end = last_assignment.or(first_colon);
     Some(target_end.map_or_else(Vec::new, |end| identifiers(&text[..end])))
 }
 
@@ -1139,7 +1144,10 @@ mod tests {
     fn module_statements_say_what_they_may_bind() {
         let names = |src: &'static str| bound_names(src.as_bytes());
         assert_eq!(names("x = f(a=1)\n"), Some(vec!["x"]));
-        assert_eq!(names("x: Session = make()\n"), Some(vec!["x"]));
+        assert_eq!(names("a = b = make()\n"), Some(vec!["a", "b"]));
+        assert_eq!(names("n += 1\n"), Some(vec!["n"]));
+        assert_eq!(names("ok = a <= b\n"), Some(vec!["ok"]));
+        assert_eq!(names("x: Session = make()\n"), Some(vec!["x", "Session"]));
         // Words inside strings count too: reading one more statement is always safe.
         assert_eq!(names("d['k=v'] = 1\n"), Some(vec!["d", "k", "v"]));
         assert_eq!(names("\"\"\"Doc = string.\"\"\"\n"), Some(vec![]));
@@ -1149,6 +1157,18 @@ mod tests {
         assert_eq!(names("if TYPE_CHECKING:\n    import x\n"), None);
         assert_eq!(names("x = 1; y = 2\n"), None);
         assert_eq!(names("print(y := 2)\n"), None);
+    }
+
+    #[test]
+    fn a_chained_assignment_is_read_for_its_last_target() {
+        let src = "import requests\n\nA = B = requests.Session()\nUNUSED = 1\n\n\
+            def fetch(u):\n    return B.get(u)\n\n\
+            def a():\n    return 1\n\n\
+            def b():\n    return 2\n\n\
+            def c():\n    return 3\n";
+        let kept = kept(src, &["missing-timeout"]).unwrap();
+        assert!(kept.contains("A = B = requests.Session()"), "{kept}");
+        assert!(!kept.contains("UNUSED"), "{kept}");
     }
 
     #[test]
