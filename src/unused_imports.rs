@@ -47,6 +47,10 @@ pub fn remove_newly_unused(
             .map(|((item, _), _)| &fixed[item.byte_range()])
             .collect();
         edits.push(if kept.is_empty() {
+            if shares_its_lines(fixed, statement) {
+                // `x = 1; import requests`: removing the lines would take `x = 1` along.
+                continue;
+            }
             remove_lines(fixed, statement)
         } else {
             let text = match statement.kind() {
@@ -117,6 +121,19 @@ fn mentions_outside(text: &str, name: &str, skip: &[std::ops::Range<usize>]) -> 
 }
 
 /// An edit deleting a statement's lines, and one blank line after it when it stood between two.
+/// Whether code other than `statement` (and a trailing comment) stands on its lines.
+fn shares_its_lines(text: &str, statement: Node) -> bool {
+    let start = text[..statement.start_byte()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[statement.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| statement.end_byte() + i);
+    let after = text[statement.end_byte()..end].trim_start();
+    !text[start..statement.start_byte()].trim().is_empty()
+        || !(after.is_empty() || after.starts_with('#'))
+}
+
 fn remove_lines(text: &str, statement: Node) -> Edit {
     let start = text[..statement.start_byte()]
         .rfind('\n')
@@ -160,6 +177,14 @@ mod tests {
             remove(original, fixed).unwrap(),
             "import os\nfrom concurrent.futures import wait\n\n\ndef f(urls):\n    return os.sep, wait\n"
         );
+    }
+
+    #[test]
+    fn never_takes_other_statements_on_the_line_along() {
+        let original = "x = 1; import requests\nimport json; requests.get('u')\n";
+        let fixed = "x = 1; import requests\nimport json; print()\n";
+        // `requests` is no longer used, but its line holds `x = 1` too; `json` never was used.
+        assert_eq!(remove(original, fixed), None);
     }
 
     #[test]
