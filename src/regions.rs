@@ -1016,6 +1016,14 @@ fn statement_starts(node: Node) -> HashSet<usize> {
 mod tests {
     use super::*;
 
+    /// `code` followed by defs no transform reads, so that the file is worth cutting.
+    fn with_filler(code: &str) -> String {
+        let filler: String = (1..=4)
+            .map(|k| format!("\n\ndef f{k}():\n    return {k}\n"))
+            .collect();
+        format!("{code}{filler}")
+    }
+
     fn rules(ids: &[&str]) -> Vec<&'static Rule> {
         ids.iter()
             .map(|id| crate::registry::find(id).unwrap())
@@ -1084,25 +1092,19 @@ mod tests {
 
     #[test]
     fn callers_of_an_async_def_are_read_for_deadline_checks() {
-        let src = "import httpx\n\n\
+        let src = &with_filler(
+            "import httpx\n\n\
             async def fetch(client: httpx.AsyncClient, u):\n    return await client.get(u)\n\n\
-            async def caller(c):\n    return await fetch(c, 'u')\n\n\
-            def a():\n    return 1\n\n\
-            def b():\n    return 2\n\n\
-            def c():\n    return 3\n\n\
-            def d():\n    return 4\n";
+            async def caller(c):\n    return await fetch(c, 'u')\n",
+        );
         let kept = kept(src, &["await-without-deadline"]).unwrap();
         assert!(kept.contains("async def caller"), "{kept}");
-        assert!(!kept.contains("def a("), "{kept}");
+        assert!(!kept.contains("def f1("), "{kept}");
     }
 
     #[test]
     fn a_method_counts_only_when_the_file_names_an_origin_it_could_have() {
-        let body = "\n\ndef read(d):\n    return d.get('k')\n\n\
-            def a():\n    return 1\n\n\
-            def b():\n    return 2\n\n\
-            def c():\n    return 3\n\n\
-            def e():\n    return 4\n";
+        let body = with_filler("\n\ndef read(d):\n    return d.get('k')\n");
         let without = format!("import threading\n{body}");
         let no_queue = kept(&without, &["blocking-wait-without-timeout"]).unwrap();
         assert!(!no_queue.contains("def read"), "{no_queue}");
@@ -1113,14 +1115,13 @@ mod tests {
 
     #[test]
     fn callers_of_an_async_method_are_read_in_any_class() {
-        let src = "import httpx\n\n\
+        let src = &with_filler(
+            "import httpx\n\n\
             class A:\n    def __init__(self):\n        self.c = httpx.AsyncClient()\n\n\
             \x20   async def fetch(self, u):\n        return await self.c.get(u)\n\n\
             class B:\n    def go(self):\n        return self.fetch(1)\n\n\
-            \x20   def other(self):\n        return 2\n\n\
-            def a():\n    return 1\n\n\
-            def b():\n    return 2\n\n\
-            def c():\n    return 3\n";
+            \x20   def other(self):\n        return 2\n",
+        );
         let kept = kept(src, &["await-without-deadline"]).unwrap();
         assert!(kept.contains("def go"), "{kept}");
         assert!(!kept.contains("def other"), "{kept}");
@@ -1161,11 +1162,10 @@ mod tests {
 
     #[test]
     fn a_chained_assignment_is_read_for_its_last_target() {
-        let src = "import requests\n\nA = B = requests.Session()\nUNUSED = 1\n\n\
-            def fetch(u):\n    return B.get(u)\n\n\
-            def a():\n    return 1\n\n\
-            def b():\n    return 2\n\n\
-            def c():\n    return 3\n";
+        let src = &with_filler(
+            "import requests\n\nA = B = requests.Session()\nUNUSED = 1\n\n\
+            def fetch(u):\n    return B.get(u)\n",
+        );
         let kept = kept(src, &["missing-timeout"]).unwrap();
         assert!(kept.contains("A = B = requests.Session()"), "{kept}");
         assert!(!kept.contains("UNUSED"), "{kept}");
