@@ -170,16 +170,16 @@ pub fn run(
             None => {
                 // Each pass works on the tree the previous one checked its output with. Only
                 // the pieces holding calls can hold findings, so the queries run only there.
+                // A rewrite can bring in words another transform looks for, so the transforms
+                // are chosen again on every pass.
+                let active = crate::prefilter::candidates(text.as_bytes(), rules);
                 let semantic = Semantic::build(tree.root_node(), &text);
                 let focus = (!settings.whole_files)
-                    .then(|| {
-                        let active = crate::prefilter::candidates(text.as_bytes(), rules);
-                        crate::regions::select(&text, &active)
-                    })
+                    .then(|| crate::regions::select(&text, &active))
                     .flatten();
                 let queries =
                     focus.map_or_else(QueryCache::default, |r| QueryCache::within(r.focus));
-                check_text(&text, &tree, &semantic, rules, settings, queries)
+                check_text(&text, &tree, &semantic, active, settings, queries)
             }
         };
         if pass == 0 {
@@ -309,19 +309,18 @@ fn whole_tree(text: &str) -> Result<tree_sitter::Tree, Skip> {
 /// What one pass's check found: findings, suppression comments, the transforms that ran.
 type Checked = (Vec<Finding>, Vec<suppress::Suppression>, Vec<&'static Rule>);
 
-/// Runs the selected transforms that the prefilter keeps for `text` over `tree`: their findings,
-/// minus suppressed ones, in source order; the suppression comments; the transforms that ran.
+/// Runs `active` (the selected transforms the prefilter keeps for `text`) over `tree`: their
+/// findings, minus suppressed ones, in source order; the suppression comments; the transforms
+/// that ran.
 fn check_text<'t>(
     text: &'t str,
     tree: &'t tree_sitter::Tree,
     semantic: &Semantic<'t>,
-    rules: &[&'static Rule],
+    active: Vec<&'static Rule>,
     settings: &Settings,
     queries: QueryCache<'t>,
 ) -> Checked {
     let mut findings: Vec<Finding> = Vec::new();
-    // Per pass: a rewrite can bring in words another transform looks for.
-    let active = crate::prefilter::candidates(text.as_bytes(), rules);
     for rule in &active {
         let ctx = Context {
             src: text,
@@ -380,9 +379,9 @@ fn check_regions(
     if regions.hides_a_binding(&semantic) {
         return Regions::Whole;
     }
-    let queries = QueryCache::within(regions.focus.clone());
+    let queries = QueryCache::within(regions.focus);
     let (findings, suppressions, active) =
-        check_text(text, &tree, &semantic, rules, settings, queries);
+        check_text(text, &tree, &semantic, active, settings, queries);
     if for_fixes && findings.iter().any(|f| f.fix.is_some()) {
         drop(semantic);
         return Regions::Fix(tree, (findings, suppressions, active));
