@@ -336,6 +336,22 @@ pub fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
+/// `bytes[start..end]` is a whole word.
+pub fn is_word(bytes: &[u8], start: usize, end: usize) -> bool {
+    (start == 0 || !is_word_byte(bytes[start - 1]))
+        && bytes.get(end).is_none_or(|&c| !is_word_byte(c))
+}
+
+/// Whether `text` holds `word` as a whole word.
+pub fn has_word(text: &[u8], word: &str) -> bool {
+    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| is_word(text, at, at + word.len()))
+}
+
+/// The identifier-like words of `text`, as bytes, in order.
+pub fn words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split(|&c| !is_word_byte(c)).filter(|w| !w.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ use std::sync::LazyLock;
 use aho_corasick::MatchKind;
 use tree_sitter::{Node, Point, Tree};
 
-use crate::outline::{self, is_word_byte, Kind, Unit};
+use crate::outline::{self, has_word, is_word, is_word_byte, words, Kind, Unit};
 use crate::prefilter::RuleWords;
 use crate::registry::RULES;
 use crate::rule::{Reads, Rule};
@@ -355,35 +355,11 @@ fn receiver(bytes: &[u8], start: usize) -> Receiver<'_> {
     }
 }
 
-/// The identifier-like words of `text`, as bytes.
-fn words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    text.split(|&c| !is_word_byte(c)).filter(|w| !w.is_empty())
-}
-
 /// The identifier-like words of `text`, in order.
 fn identifiers(text: &[u8]) -> Vec<&str> {
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if is_word_byte(text[i]) {
-            let start = i;
-            while i < text.len() && is_word_byte(text[i]) {
-                i += 1;
-            }
-            if let Ok(word) = std::str::from_utf8(&text[start..i]) {
-                words.push(word);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    words
-}
-
-/// `bytes[start..end]` is a whole word.
-fn is_word(bytes: &[u8], start: usize, end: usize) -> bool {
-    (start == 0 || !is_word_byte(bytes[start - 1]))
-        && bytes.get(end).is_none_or(|&c| !is_word_byte(c))
+    words(text)
+        .filter_map(|w| std::str::from_utf8(w).ok())
+        .collect()
 }
 
 /// `bytes[start..end]` is a whole word followed by `(`, with only blanks or line continuations
@@ -404,11 +380,6 @@ fn is_call(bytes: &[u8], start: usize, end: usize) -> bool {
         .iter()
         .find(|&&c| !matches!(c, b' ' | b'\t' | b'\\' | b'\r' | b'\n'))
         == Some(&b'(')
-}
-
-/// Whether `text` holds `word` as a whole word.
-fn has_word(text: &[u8], word: &str) -> bool {
-    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| is_word(text, at, at + word.len()))
 }
 
 /// The names of the `async def`s in `text`.
@@ -542,6 +513,14 @@ fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
     Some(target_end.map_or_else(Vec::new, |end| identifiers(&text[..end])))
 }
 
+/// Appends `range` to sorted, disjoint `ranges`, joining it to the last one when they touch.
+fn push_merged(ranges: &mut Vec<Range<usize>>, range: Range<usize>) {
+    match ranges.last_mut() {
+        Some(last) if last.end == range.start => last.end = range.end,
+        _ => ranges.push(range),
+    }
+}
+
 /// Whether a statement is a lone string literal (a docstring), prefixes allowed.
 fn is_string_statement(text: &[u8]) -> bool {
     let start = text
@@ -642,17 +621,21 @@ impl<'s> Chooser<'s> {
         }
     }
 
-    /// The text of a piece: a class's header stands for the class when its body is split.
-    fn text(&self, piece: Piece) -> &'s [u8] {
+    /// Where a piece lies: a class's header stands for the class when its body is split.
+    fn range(&self, piece: Piece) -> Range<usize> {
         match (&self.units[piece.unit].kind, piece.member) {
             (
                 Kind::Class {
                     header, members, ..
                 },
                 None,
-            ) if !members.is_empty() => &self.src[header.clone()],
-            _ => &self.src[self.unit(piece).range.clone()],
+            ) if !members.is_empty() => header.clone(),
+            _ => self.unit(piece).range.clone(),
         }
+    }
+
+    fn text(&self, piece: Piece) -> &'s [u8] {
+        &self.src[self.range(piece)]
     }
 
     /// Reads `piece`, and the class around it.
@@ -709,11 +692,15 @@ impl<'s> Chooser<'s> {
         all
     }
 
-    fn is_read(&self, piece: Piece) -> bool {
+    fn marked(&self, piece: Piece) -> Mark {
         match piece.member {
-            Some(m) => self.members[piece.unit][m].read,
-            None => self.top[piece.unit].read,
+            Some(m) => self.members[piece.unit][m],
+            None => self.top[piece.unit],
         }
+    }
+
+    fn is_read(&self, piece: Piece) -> bool {
+        self.marked(piece).read
     }
 
     /// Adds what the pieces read so far depend on, until nothing changes.
@@ -785,7 +772,7 @@ impl<'s> Chooser<'s> {
             // Callers of an async def that holds a call a caller-minded check reads.
             if callers {
                 for &piece in &pieces {
-                    let m = *self.mark(piece);
+                    let m = self.marked(piece);
                     if !(m.read && m.for_callers) {
                         continue;
                     }
@@ -803,7 +790,7 @@ impl<'s> Chooser<'s> {
             // Callees of a piece holding a call a callee-minded check reads.
             if callees {
                 for &piece in &pieces {
-                    let m = *self.mark(piece);
+                    let m = self.marked(piece);
                     if !(m.read && m.for_callees) {
                         continue;
                     }
@@ -861,34 +848,15 @@ impl<'s> Chooser<'s> {
     fn regions(&self) -> Option<Regions> {
         let mut focus: Vec<Range<usize>> = Vec::new();
         for piece in self.pieces() {
-            let mark = match piece.member {
-                Some(m) => self.members[piece.unit][m],
-                None => self.top[piece.unit],
-            };
-            if mark.calls {
-                let range = match (&self.units[piece.unit].kind, piece.member) {
-                    (
-                        Kind::Class {
-                            header, members, ..
-                        },
-                        None,
-                    ) if !members.is_empty() => header.clone(),
-                    _ => self.unit(piece).range.clone(),
-                };
-                match focus.last_mut() {
-                    Some(last) if last.end == range.start => last.end = range.end,
-                    _ => focus.push(range),
-                }
+            if self.marked(piece).calls {
+                push_merged(&mut focus, self.range(piece));
             }
         }
         let mut ranges: Vec<Range<usize>> = Vec::new();
         let mut top = Vec::new();
         let mut classes = Vec::new();
         let mut left_out = Vec::new();
-        let mut push = |range: Range<usize>| match ranges.last_mut() {
-            Some(last) if last.end == range.start => last.end = range.end,
-            _ => ranges.push(range),
-        };
+        let mut push = |range: Range<usize>| push_merged(&mut ranges, range);
         for (u, unit) in self.units.iter().enumerate() {
             if !self.top[u].read {
                 if let Some(name) = unit.name() {

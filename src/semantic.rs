@@ -634,16 +634,7 @@ impl<'t> Semantic<'t> {
     /// comments: `base`, `base_2`, `base_3`, … It reads the text, not the tree, so it gives the
     /// same answer when only parts of the file were parsed (`regions.rs`).
     pub fn fresh_name(&self, base: &str) -> String {
-        let taken = |name: &str| {
-            memchr::memmem::find_iter(self.src.as_bytes(), name.as_bytes()).any(|at| {
-                let bytes = self.src.as_bytes();
-                let end = at + name.len();
-                (at == 0 || !crate::outline::is_word_byte(bytes[at - 1]))
-                    && bytes
-                        .get(end)
-                        .is_none_or(|&c| !crate::outline::is_word_byte(c))
-            })
-        };
+        let taken = |name: &str| crate::outline::has_word(self.src.as_bytes(), name);
         if !taken(base) {
             return base.to_string();
         }
