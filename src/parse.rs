@@ -44,11 +44,15 @@ pub fn reparse<'e>(
     new: &str,
 ) -> Option<Tree> {
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = edits.into_iter().collect();
-    // From the last to the first, so that each edit's offsets still hold in the tree it edits.
-    edits.sort_by_key(|(range, _)| std::cmp::Reverse((range.start, range.end)));
+    edits.sort_by_key(|(range, _)| (range.start, range.end));
+    let mut points = Points::new(old);
+    let positions: Vec<_> = edits
+        .iter()
+        .map(|(range, _)| (points.at(range.start), points.at(range.end)))
+        .collect();
     let mut tree = old_tree.clone();
-    for (range, text) in edits {
-        let start_position = point(old, range.start);
+    // From the last to the first, so that each edit's offsets still hold in the tree it edits.
+    for ((range, text), (start_position, old_end_position)) in edits.iter().zip(positions).rev() {
         let new_end_position = match text.rfind('\n') {
             Some(last) => tree_sitter::Point::new(
                 start_position.row + text.matches('\n').count(),
@@ -61,19 +65,39 @@ pub fn reparse<'e>(
             old_end_byte: range.end,
             new_end_byte: range.start + text.len(),
             start_position,
-            old_end_position: point(old, range.end),
+            old_end_position,
             new_end_position,
         });
     }
     PARSER.with(|parser| parser.borrow_mut().parse(new, Some(&tree)))
 }
 
-/// The 0-based row and byte column of `offset`, as tree-sitter counts them.
-fn point(src: &str, offset: usize) -> tree_sitter::Point {
-    let before = &src.as_bytes()[..offset];
-    let row = memchr::memchr_iter(b'\n', before).count();
-    let column = offset - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    tree_sitter::Point::new(row, column)
+/// The 0-based rows and byte columns of offsets of one text, as tree-sitter counts them. Asked
+/// in increasing order, each row is counted on from the previous offset.
+pub struct Points<'s> {
+    src: &'s [u8],
+    offset: usize,
+    row: usize,
+}
+
+impl<'s> Points<'s> {
+    pub fn new(src: &'s str) -> Self {
+        Points {
+            src: src.as_bytes(),
+            offset: 0,
+            row: 0,
+        }
+    }
+
+    pub fn at(&mut self, offset: usize) -> tree_sitter::Point {
+        if offset < self.offset {
+            (self.offset, self.row) = (0, 0);
+        }
+        self.row += memchr::memchr_iter(b'\n', &self.src[self.offset..offset]).count();
+        self.offset = offset;
+        let line_start = memchr::memrchr(b'\n', &self.src[..offset]).map_or(0, |i| i + 1);
+        tree_sitter::Point::new(self.row, offset - line_start)
+    }
 }
 
 /// Where a tree first fails to parse cleanly: the first ERROR or MISSING node.

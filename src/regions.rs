@@ -28,7 +28,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use aho_corasick::MatchKind;
-use tree_sitter::{Node, Point, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::outline::{self, has_word, is_word, is_word_byte, words, Kind, Unit};
 use crate::prefilter::RuleWords;
@@ -904,20 +904,13 @@ impl Regions {
     }
 
     /// The ranges as tree-sitter takes them, with their rows and columns.
-    fn ts_ranges(&self, src: &[u8]) -> Vec<tree_sitter::Range> {
-        let mut row = 0;
-        let mut counted = 0;
-        let mut point = |offset: usize| {
-            row += memchr::memchr_iter(b'\n', &src[counted..offset]).count();
-            counted = offset;
-            let line_start = memchr::memrchr(b'\n', &src[..offset]).map_or(0, |k| k + 1);
-            Point::new(row, offset - line_start)
-        };
+    fn ts_ranges(&self, src: &str) -> Vec<tree_sitter::Range> {
+        let mut points = crate::parse::Points::new(src);
         self.ranges
             .iter()
             .map(|r| {
-                let start_point = point(r.start);
-                let end_point = point(r.end);
+                let start_point = points.at(r.start);
+                let end_point = points.at(r.end);
                 tree_sitter::Range {
                     start_byte: r.start,
                     end_byte: r.end,
@@ -931,7 +924,7 @@ impl Regions {
     /// Parses the pieces. `None` when the tree does not bear the cut out: a syntax error, or a
     /// piece that does not start a statement there.
     pub fn parse(&self, src: &str) -> Option<Tree> {
-        let tree = crate::parse::parse_ranges(src, &self.ts_ranges(src.as_bytes()))?;
+        let tree = crate::parse::parse_ranges(src, &self.ts_ranges(src))?;
         let root = tree.root_node();
         if root.has_error() {
             return None;
