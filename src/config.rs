@@ -83,28 +83,14 @@ pub fn glob_set(patterns: &[String], origin: &str) -> Result<GlobSet> {
     Ok(builder.build()?)
 }
 
-/// Whether the nearest directory at or above `dir` with project metadata declares httpx. Each
-/// directory is looked at once per run.
+/// Whether the nearest directory at or above `dir` with project metadata declares httpx.
 pub fn declares_httpx(dir: &Path) -> Option<bool> {
-    static SEEN: std::sync::LazyLock<
-        std::sync::Mutex<std::collections::HashMap<PathBuf, Option<bool>>>,
-    > = std::sync::LazyLock::new(Default::default);
-    if let Some(known) = SEEN.lock().expect("not poisoned").get(dir) {
-        return *known;
-    }
-    let here = metadata_declares_httpx(dir);
-    let answer = match here {
-        Some(found) => Some(found),
-        None => dir.parent().and_then(declares_httpx),
-    };
-    SEEN.lock()
-        .expect("not poisoned")
-        .insert(dir.to_path_buf(), answer);
-    answer
+    dir.ancestors().find_map(own_httpx)
 }
 
-/// `Some(declared)` when `dir` itself holds project metadata, `None` when it holds none.
-fn metadata_declares_httpx(dir: &Path) -> Option<bool> {
+/// Whether `dir`'s own project metadata (`pyproject.toml`, `setup.cfg`, `requirements*.txt`)
+/// mentions httpx; `None` when it holds none.
+pub fn own_httpx(dir: &Path) -> Option<bool> {
     let entries = std::fs::read_dir(dir).ok()?;
     let metadata: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -117,16 +117,32 @@ pub struct Plan {
     pub package: Option<PathBuf>,
 }
 
-type Cache = Mutex<HashMap<PathBuf, Result<Arc<PackageConfig>, String>>>;
+type Cache<T> = Mutex<HashMap<PathBuf, T>>;
+type Loaded = Result<Arc<PackageConfig>, String>;
+
+/// `compute()`'s answer for `dir`, computed once per run: a tree's directories share ancestors.
+fn memo<T: Clone>(cache: &Cache<T>, dir: &Path, compute: impl FnOnce() -> T) -> T {
+    if let Some(found) = cache.lock().expect("not poisoned").get(dir) {
+        return found.clone();
+    }
+    let value = compute();
+    cache
+        .lock()
+        .expect("not poisoned")
+        .insert(dir.to_path_buf(), value.clone());
+    value
+}
 
 /// Resolves each file's configuration once per directory.
 pub struct Resolver {
     overrides: Overrides,
     /// Per directory: the configuration that governs it, with its own httpx finding.
-    packages: Cache,
+    packages: Cache<Loaded>,
     /// Per directory: the nearest configuration at or above it, so that each directory's files
     /// are looked for once, not once per directory below it.
-    nearest: Cache,
+    nearest: Cache<Loaded>,
+    /// Per directory: whether the nearest project metadata at or above it declares httpx.
+    httpx: Cache<Option<bool>>,
     /// The working directory, which relative paths are under.
     cwd: Option<PathBuf>,
 }
@@ -137,43 +153,36 @@ impl Resolver {
             overrides,
             packages: Mutex::new(HashMap::new()),
             nearest: Mutex::new(HashMap::new()),
+            httpx: Mutex::new(HashMap::new()),
             cwd: std::env::current_dir().ok(),
         }
     }
 
-    fn package(&self, dir: &Path) -> Result<Arc<PackageConfig>, String> {
-        if let Some(found) = self.packages.lock().expect("not poisoned").get(dir) {
-            return found.clone();
-        }
-        let loaded = self.nearest(dir).map(|nearest| {
-            let mut package = (*nearest).clone();
-            package.declares_httpx = config::declares_httpx(dir);
-            Arc::new(package)
-        });
-        self.packages
-            .lock()
-            .expect("not poisoned")
-            .insert(dir.to_path_buf(), loaded.clone());
-        loaded
+    fn package(&self, dir: &Path) -> Loaded {
+        memo(&self.packages, dir, || {
+            self.nearest(dir).map(|nearest| {
+                let mut package = (*nearest).clone();
+                package.declares_httpx = self.declares_httpx(dir);
+                Arc::new(package)
+            })
+        })
     }
 
-    fn nearest(&self, dir: &Path) -> Result<Arc<PackageConfig>, String> {
-        if let Some(found) = self.nearest.lock().expect("not poisoned").get(dir) {
-            return found.clone();
-        }
-        let found = match config::own_config(dir) {
+    fn nearest(&self, dir: &Path) -> Loaded {
+        memo(&self.nearest, dir, || match config::own_config(dir) {
             Ok(Some(own)) => Ok(Arc::new(own)),
             Ok(None) => match dir.parent() {
                 Some(parent) => self.nearest(parent),
                 None => Ok(Arc::new(PackageConfig::default())),
             },
             Err(e) => Err(format!("{e:#}")),
-        };
-        self.nearest
-            .lock()
-            .expect("not poisoned")
-            .insert(dir.to_path_buf(), found.clone());
-        found
+        })
+    }
+
+    fn declares_httpx(&self, dir: &Path) -> Option<bool> {
+        memo(&self.httpx, dir, || {
+            config::own_httpx(dir).or_else(|| dir.parent().and_then(|p| self.declares_httpx(p)))
+        })
     }
 
     pub fn plan(&self, path: &Path) -> Result<Plan, String> {
