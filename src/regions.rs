@@ -127,7 +127,8 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     let mut chooser = Chooser::new(bytes, &units);
 
     // Calls of the checks' names, where their receiver can resolve to what the checks look for.
-    let imported = imported_names(bytes, &lines);
+    let imports = Imports::of(bytes, &lines);
+    let imported = &imports.words;
     let in_file = Words::new(bytes);
     let calls = &*CALLS;
     let mut names: HashSet<&str> = HashSet::new();
@@ -146,7 +147,7 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
             continue;
         }
         let receiver = receiver(bytes, m.start());
-        let as_function = receiver.can_reach_a_function(word, &imported);
+        let as_function = receiver.can_reach_a_function(word, imported);
         let as_method = receiver.can_hold_a_client();
         let reading: Vec<&Rule> = owners
             .into_iter()
@@ -175,12 +176,12 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
         }
     }
     // Calls through an import alias: `from asyncio import gather as g` makes `g(` a call too.
-    for alias in aliases(bytes, &lines, &names) {
+    for alias in imports.aliases(&names) {
         let e = callees.iter().any(|x| *x);
         let r = callers.iter().any(|x| *x);
         for at in memchr::memmem::find_iter(bytes, alias.as_bytes()) {
             if is_call(bytes, at, at + alias.len())
-                && receiver(bytes, at).can_reach_a_function(&alias, &imported)
+                && receiver(bytes, at).can_reach_a_function(alias, imported)
             {
                 chooser.hit(at, e, r);
             }
@@ -202,27 +203,6 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     }
     chooser.close(callees.iter().any(|x| *x), callers.iter().any(|x| *x));
     chooser.regions()
-}
-
-/// The names import statements bind for one of `names`: `x` in `from m import name as x`.
-fn aliases(bytes: &[u8], lines: &[outline::Line], names: &HashSet<&str>) -> Vec<String> {
-    let mut found = Vec::new();
-    if memchr::memmem::find(bytes, b" as ").is_none() {
-        return found;
-    }
-    for line in lines {
-        let text = &bytes[line.token..line.end];
-        if !(text.starts_with(b"from ") || text.starts_with(b"import ")) {
-            continue;
-        }
-        let words = identifiers(text);
-        for w in words.windows(3) {
-            if w[1] == "as" && names.contains(w[0]) && !names.contains(w[2]) {
-                found.push(w[2].to_string());
-            }
-        }
-    }
-    found
 }
 
 /// Whether a text holds a word, each word looked for once.
@@ -250,16 +230,43 @@ impl<'s> Words<'s> {
     }
 }
 
-/// Every word of every import statement: a superset of the names imports bind.
-fn imported_names<'s>(bytes: &'s [u8], lines: &[outline::Line]) -> HashSet<&'s str> {
-    let mut names = HashSet::new();
-    for line in lines {
-        let text = &bytes[line.token..line.end];
-        if text.starts_with(b"from ") || text.starts_with(b"import ") {
-            names.extend(identifiers(text));
+/// What the file's import statements say: every word in them (a superset of the names they
+/// bind), and each `name as alias` rename.
+struct Imports<'s> {
+    words: HashSet<&'s str>,
+    renames: Vec<(&'s str, &'s str)>,
+}
+
+impl<'s> Imports<'s> {
+    fn of(bytes: &'s [u8], lines: &[outline::Line]) -> Self {
+        let mut imports = Imports {
+            words: HashSet::new(),
+            renames: Vec::new(),
+        };
+        for line in lines {
+            let text = &bytes[line.token..line.end];
+            if !(text.starts_with(b"from ") || text.starts_with(b"import ")) {
+                continue;
+            }
+            let words = identifiers(text);
+            for w in words.windows(3) {
+                if w[1] == "as" {
+                    imports.renames.push((w[0], w[2]));
+                }
+            }
+            imports.words.extend(words);
         }
+        imports
     }
-    names
+
+    /// The names imports bind for one of `names`: `x` in `from m import name as x`.
+    fn aliases(&self, names: &HashSet<&str>) -> Vec<&'s str> {
+        self.renames
+            .iter()
+            .filter(|(name, alias)| names.contains(name) && !names.contains(alias))
+            .map(|(_, alias)| *alias)
+            .collect()
+    }
 }
 
 /// What a call's callee is called on, as far as the text before its name shows.
