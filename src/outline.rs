@@ -310,6 +310,11 @@ fn class_members(
     Some((header_end, members))
 }
 
+/// The keyword or name a statement starts with.
+pub fn first_word(statement: &[u8]) -> Option<&str> {
+    leading_words(statement).into_iter().next()
+}
+
 /// The first few identifier words of a line: enough to tell `async def name`.
 fn leading_words(line: &[u8]) -> Vec<&str> {
     let mut words = Vec::new();

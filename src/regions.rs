@@ -463,7 +463,7 @@ fn self_attributes(text: &[u8]) -> HashSet<&str> {
 /// `:` of an annotation), none for an expression statement. `None` when it must always be read:
 /// imports, compound statements, `:=`, `;`, and whatever this scan cannot follow.
 fn bound_names(text: &[u8]) -> Option<Vec<&str>> {
-    let first = identifiers(&text[..text.len().min(16)]).into_iter().next();
+    let first = outline::first_word(text);
     if matches!(
         first,
         Some(
@@ -660,10 +660,8 @@ impl<'s> Chooser<'s> {
             self.top[u].read = true;
             let text = &self.src[unit.token..unit.range.end];
             let header = matches!(unit.kind, Kind::Statement)
-                && (matches!(
-                    identifiers(&text[..text.len().min(8)]).first(),
-                    Some(&("import" | "from"))
-                ) || is_string_statement(text));
+                && (matches!(outline::first_word(text), Some("import" | "from"))
+                    || is_string_statement(text));
             if !header {
                 break;
             }
