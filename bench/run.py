@@ -2,7 +2,11 @@
 """Benchmark corral against ruff and ast-grep on a corpus of real packages, in one run.
 
     python3 bench/run.py            # download (once), build, time, report
-    python3 bench/run.py --verify   # also: apply on a copy, compile every changed file, re-run
+    python3 bench/run.py --verify   # also: apply on a copy, compile every changed file, re-run,
+                                    # and each transform's precision from bench/labels/
+    python3 bench/run.py --sample 30 [--rule NAME] [--unlabelled] [--seed S]
+                                    # findings to label, with their code; no timing
+    python3 bench/run.py --precision  # precision per transform from the labels; no timing
 
 Everything it fetches or builds goes under target/bench/: the pinned packages from PyPI (unpacked
 to their .py files), a virtualenv with the pinned ruff and ast-grep, and the results. Each tool
@@ -27,6 +31,11 @@ WORK = REPO / "target" / "bench"
 CORPUS = WORK / "corpus"
 VENV = WORK / "venv"
 RULES = REPO / "bench" / "ast-grep" / "sgconfig.yml"
+# One file per transform, `<name>.tsv`: a finding's place (`<package>/<path>:<line>`), its label
+# (true: a maintainer would want it; noise: it matches, but nobody would act; false: wrong) and
+# why, read from the code.
+LABELS = REPO / "bench" / "labels"
+LABEL_KINDS = ("true", "noise", "false")
 
 PACKAGES = [
     ("homeassistant", "2026.2.3"),
@@ -34,6 +43,20 @@ PACKAGES = [
     ("langchain-community", "0.4.2"),
     ("openstacksdk", "4.22.0"),
     ("prefect", "3.9.1"),
+    # Async servers and clients, task queues, crawlers, SDKs and automation: the code the
+    # precision labels (bench/labels/) are read from, so that no one package's habits decide
+    # what a rule's precision is.
+    ("aiohttp", "3.14.5"),
+    ("distributed", "2026.8.0"),
+    ("tornado", "6.6.1"),
+    ("scrapy", "2.19.0"),
+    ("sanic", "25.12.1"),
+    ("celery", "5.7.0"),
+    ("kombu", "5.7.0"),
+    ("botocore", "1.44.8"),
+    ("uvicorn", "0.54.0"),
+    ("ansible-core", "2.21.5"),
+    ("jupyter-server", "2.21.1"),
 ]
 # The Python the packages are fetched for: current homeassistant needs 3.13, and its 3.12+ syntax
 # (PEP 695 type parameters) is part of what the corpus exercises.
@@ -266,9 +289,155 @@ def verify(corral, ruff):
     }
 
 
+def transforms(corral):
+    """Every transform as `(name, on by default)`, from `corral rules`."""
+    out = subprocess.run([str(corral), "rules"], capture_output=True, text=True, check=True).stdout
+    return [(line.split()[0], line.split()[2] == "default")
+            for line in out.splitlines() if line.strip() and not line[0].isspace()]
+
+
+def corpus_findings(corral):
+    """Every transform's findings on the corpus, opt-in ones included, so each can be labelled."""
+    names = ",".join(name for name, _ in transforms(corral))
+    out = subprocess.run(
+        [str(corral), "check", "--quiet", "--format", "json", "--select", names, str(CORPUS)],
+        capture_output=True, text=True,
+    )
+    if out.returncode not in (0, 1):
+        sys.exit(f"corral check failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    findings = json.loads(out.stdout)
+    for f in findings:
+        f["place"] = f"{Path(f['path']).resolve().relative_to(CORPUS.resolve())}:{f['line']}"
+    return findings
+
+
+def read_labels():
+    """`{transform: {place: (label, reason)}}` from bench/labels/."""
+    labels = {}
+    for path in sorted(LABELS.glob("*.tsv")):
+        table = labels.setdefault(path.stem, {})
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if len(fields) < 3 or fields[1] not in LABEL_KINDS:
+                sys.exit(f"{path.name}:{number}: want `place<TAB>{'|'.join(LABEL_KINDS)}<TAB>reason`")
+            table[fields[0]] = (fields[1], fields[2])
+    return labels
+
+
+def precision(corral):
+    """Per transform: its findings, how many are labelled, and the labels' counts."""
+    findings = corpus_findings(corral)
+    labels = read_labels()
+    table = {}
+    for name, default in transforms(corral):
+        own = labels.get(name, {})
+        places = {f["place"] for f in findings if f["rule"] == name}
+        counts = {kind: 0 for kind in LABEL_KINDS}
+        for place in places & own.keys():
+            counts[own[place][0]] += 1
+        labelled = sum(counts.values())
+        table[name] = {
+            "default": default,
+            "findings": len(places),
+            "labelled": labelled,
+            **counts,
+            "precision": counts["true"] / labelled if labelled else None,
+            # Labels of places the transform no longer reports: what a change took away.
+            "labels_not_reported": len(own.keys() - places),
+        }
+    return table
+
+
+def print_precision(table):
+    print("| transform | default | findings | labelled | true | noise | false | precision |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, r in table.items():
+        shown = f"{r['precision']:.0%}" if r["precision"] is not None else "-"
+        print(f"| {name} | {'yes' if r['default'] else 'opt-in'} | {r['findings']} | {r['labelled']} "
+              f"| {r['true']} | {r['noise']} | {r['false']} | {shown} |")
+
+
+def context(place, finding, around=8):
+    """The lines around a finding, the `def`/`class` headers above it, and the finding marked."""
+    path, _ = place.rsplit(":", 1)
+    lines = (CORPUS / path).read_text(encoding="utf-8", errors="replace").splitlines()
+    first, last = finding["line"], finding["end_line"]
+    start, end = max(1, first - around), min(len(lines), max(last, first + 3) + 4)
+    headers = []
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
+    for number in range(first - 1, 0, -1):
+        text = lines[number - 1]
+        stripped = text.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        own = len(text) - len(stripped)
+        if own < indent and stripped.startswith(("def ", "async def ", "class ")):
+            if number < start:
+                headers.append(f"  {number:>5}  {text}")
+            indent = own
+    out = list(reversed(headers))
+    if headers:
+        out.append("         ...")
+    for number in range(start, end + 1):
+        mark = ">" if first <= number <= last else " "
+        out.append(f"{mark} {number:>5}  {lines[number - 1]}")
+    return "\n".join(out)
+
+
+def sample(corral, count, seed, only_rule, unlabelled):
+    """A seeded sample of each transform's findings, spread across packages, to label."""
+    import random
+    findings = corpus_findings(corral)
+    labels = read_labels()
+    for name, default in transforms(corral):
+        if only_rule and name != only_rule:
+            continue
+        own = labels.get(name, {})
+        mine = [f for f in findings if f["rule"] == name and not (unlabelled and f["place"] in own)]
+        by_package = {}
+        for f in sorted(mine, key=lambda f: (f["place"], f["column"])):
+            by_package.setdefault(f["place"].split("/", 1)[0], []).append(f)
+        rng = random.Random(f"{seed}:{name}")
+        packages = sorted(by_package)
+        rng.shuffle(packages)
+        for package in packages:
+            rng.shuffle(by_package[package])
+        chosen = []
+        while len(chosen) < count and any(by_package.values()):
+            for package in packages:
+                if by_package[package] and len(chosen) < count:
+                    chosen.append(by_package[package].pop())
+        print(f"# {name} ({'on by default' if default else 'opt-in'}): {len(chosen)} of "
+              f"{len(mine)} {'unlabelled ' if unlabelled else ''}findings, seed {seed}")
+        for f in chosen:
+            label = own.get(f["place"])
+            print()
+            print(f"## {f['place']}\t{label[0] + chr(9) + label[1] if label else ''}")
+            print(f"message: {f['message']}")
+            if f.get("fix"):
+                print("fix: " + "; ".join(f["fix"]["changes"]) if f["fix"]["changes"] else "fix: safe")
+                for edit in f["fix"]["edits"]:
+                    shown = edit["content"] if len(edit["content"]) < 400 else edit["content"][:400] + "..."
+                    print(f"  edit {edit['start']['line']}:{edit['start']['column']}-"
+                          f"{edit['end']['line']}:{edit['end']['column']} -> {shown!r}")
+            else:
+                print("fix: none (report only)")
+            print(context(f["place"], f))
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verify", action="store_true", help="also apply, compile and re-run")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="print N findings per transform to label, spread across packages; no timing")
+    parser.add_argument("--seed", default="1", help="the sample's seed")
+    parser.add_argument("--rule", help="sample only this transform")
+    parser.add_argument("--unlabelled", action="store_true", help="sample only findings with no label")
+    parser.add_argument("--precision", action="store_true",
+                        help="print each transform's precision from bench/labels/; no timing")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -277,6 +446,12 @@ def main():
     log("building corral (release)")
     run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
     corral = REPO / "target" / "release" / "corral"
+    if args.sample:
+        sample(corral, args.sample, args.seed, args.rule, args.unlabelled)
+        return
+    if args.precision:
+        print_precision(precision(corral))
+        return
 
     files, lines = corpus_size()
     versions = {name: version for name, version in PACKAGES}
@@ -306,6 +481,7 @@ def main():
     if args.verify:
         log("verifying apply on a copy of the corpus")
         report["verify"] = verify(corral, ruff)
+        report["precision"] = precision(corral)
 
     print(f"corpus: {files} files, {lines} lines: " + ", ".join(f"{n} {v}" for n, v in versions.items()))
     print(f"tools: {tool_versions['corral']}; {tool_versions['ruff']}; {tool_versions['ast-grep']}; {os.cpu_count()} cores; median of {RUNS}")
@@ -338,6 +514,9 @@ def main():
         print(f"  skipped files: {len(v['skipped_files'])}")
         for line in v["skipped_files"][:20]:
             print(f"    {line}")
+        print()
+        print("precision on the labelled findings (bench/labels/):")
+        print_precision(report["precision"])
     (WORK / "results.json").write_text(json.dumps(report, indent=2))
     if args.verify and (report["verify"]["compile_failures_introduced"] or report["verify"]["second_run_diff_bytes"]
                         or not report["verify"]["regions"]["identical"]):
