@@ -730,6 +730,9 @@ impl<'s> Chooser<'s> {
                     });
                     if used && !self.top[unit].read {
                         self.top[unit].read = true;
+                        // `session = make_session()`: a callee-minded check follows the value
+                        // into the function that made it.
+                        self.top[unit].for_callees = callees;
                         changed = true;
                     }
                 }
@@ -813,6 +816,8 @@ impl<'s> Chooser<'s> {
                                 .is_some_and(|n| words.contains(n.as_bytes()))
                         {
                             changed |= self.read(other);
+                            // Checks follow calls more than one call deep: a callee's callees.
+                            self.mark(other).for_callees = true;
                         }
                     }
                 }
@@ -1059,9 +1064,9 @@ mod tests {
     #[test]
     fn callers_of_an_async_def_are_read_for_deadline_checks() {
         let src = &with_filler(
-            "import httpx\n\n\
-            async def fetch(client: httpx.AsyncClient, u):\n    return await client.get(u)\n\n\
-            async def caller(c):\n    return await fetch(c, 'u')\n",
+            "import asyncio\n\n\
+            async def fetch(h):\n    r, w = await asyncio.open_connection(h, 1)\n    return await r.read()\n\n\
+            async def caller(c):\n    return await fetch(c)\n",
         );
         let kept = kept(src, &["await-without-deadline"]).unwrap();
         assert!(kept.contains("async def caller"), "{kept}");
@@ -1082,9 +1087,9 @@ mod tests {
     #[test]
     fn callers_of_an_async_method_are_read_in_any_class() {
         let src = &with_filler(
-            "import httpx\n\n\
-            class A:\n    def __init__(self):\n        self.c = httpx.AsyncClient()\n\n\
-            \x20   async def fetch(self, u):\n        return await self.c.get(u)\n\n\
+            "import asyncio\n\n\
+            class A:\n    def __init__(self):\n        self.h = 'h'\n\n\
+            \x20   async def fetch(self, u):\n        r, w = await asyncio.open_connection(self.h, u)\n        return await r.read()\n\n\
             class B:\n    def go(self):\n        return self.fetch(1)\n\n\
             \x20   def other(self):\n        return 2\n",
         );
