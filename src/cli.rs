@@ -82,18 +82,28 @@ struct Common {
     /// Files or directories to process; `-` reads one file from stdin
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Only these transforms (names or codes, comma-separated)
+    /// Only these transforms (names or codes, comma-separated), opt-in ones included
     #[arg(long, value_delimiter = ',')]
     select: Option<Vec<String>>,
+    /// These transforms too (names or codes, comma-separated): how to add an opt-in one
+    #[arg(long, value_delimiter = ',')]
+    extend_select: Option<Vec<String>>,
     /// Leave out these transforms (names or codes, comma-separated)
     #[arg(long, value_delimiter = ',')]
     ignore: Option<Vec<String>>,
     /// How many awaitables a bounded fan-out runs at once [default: 10]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     max_concurrency: Option<u32>,
-    /// Seconds for timeouts that transforms add [default: 10]
+    /// Seconds for the timeouts and deadlines of network calls that transforms add [default: 10]
     #[arg(long)]
     timeout: Option<f64>,
+    /// Seconds a wait on a future, queue or pool result may take: waits get a timeout only when
+    /// this is chosen
+    #[arg(long, value_name = "SECONDS")]
+    wait_timeout: Option<f64>,
+    /// Seconds a child process may run: subprocess waits get a timeout only when this is chosen
+    #[arg(long, value_name = "SECONDS")]
+    subprocess_timeout: Option<f64>,
     /// Lowest Python the code supports (py38..py314); default: the nearest pyproject.toml's
     /// requires-python, else py39
     #[arg(long)]
@@ -194,7 +204,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rules => {
             let mut out = io::stdout().lock();
             for rule in RULES {
-                writeln!(out, "{:<30} {}  {}", rule.id, rule.code, rule.summary)?;
+                let on = if rule.opt_in.is_some() {
+                    "opt-in "
+                } else {
+                    "default"
+                };
+                writeln!(out, "{:<30} {}  {on}  {}", rule.id, rule.code, rule.summary)?;
+                if let Some(why) = rule.opt_in {
+                    writeln!(out, "{:<30} opt-in because {why}", "")?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -258,16 +276,25 @@ fn rules_named(names: &Option<Vec<String>>) -> Result<Option<Vec<&'static Rule>>
 
 fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> Result<ExitCode> {
     let started = Instant::now();
-    if let Some(t) = common.timeout {
-        if !(t.is_finite() && t > 0.0) {
-            bail!("--timeout must be a positive number of seconds, not {t}");
+    for (flag, value) in [
+        ("--timeout", common.timeout),
+        ("--wait-timeout", common.wait_timeout),
+        ("--subprocess-timeout", common.subprocess_timeout),
+    ] {
+        if let Some(t) = value {
+            if !(t.is_finite() && t > 0.0) {
+                bail!("{flag} must be a positive number of seconds, not {t}");
+            }
         }
     }
     let resolver = Resolver::new(Overrides {
         select: rules_named(&common.select)?,
+        extend_select: rules_named(&common.extend_select)?,
         ignore: rules_named(&common.ignore)?,
         max_concurrency: common.max_concurrency,
         timeout: common.timeout,
+        wait_timeout: common.wait_timeout,
+        subprocess_timeout: common.subprocess_timeout,
         target: common.target_version,
         http_client: common.http_client,
         whole_files: common.parse_whole_files,

@@ -20,9 +20,12 @@ use crate::settings::{lowest_supported, PyVersion};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileConfig {
     pub select: Option<Vec<String>>,
+    pub extend_select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     pub max_concurrency: Option<u32>,
     pub timeout: Option<f64>,
+    pub wait_timeout: Option<f64>,
+    pub subprocess_timeout: Option<f64>,
     pub target_version: Option<PyVersion>,
     pub exclude: Vec<String>,
     /// Settings for one transform, by its name.
@@ -198,9 +201,14 @@ fn parse(table: &toml::Table, path: &Path, prefix: &str) -> Result<FileConfig> {
     for (key, value) in table {
         match key.as_str() {
             "select" => config.select = Some(rule_list(value, &at(key))?),
+            "extend-select" => config.extend_select = Some(rule_list(value, &at(key))?),
             "ignore" => config.ignore = Some(rule_list(value, &at(key))?),
             "max-concurrency" => config.max_concurrency = Some(positive_int(value, &at(key))?),
             "timeout" => config.timeout = Some(positive_seconds(value, &at(key))?),
+            "wait-timeout" => config.wait_timeout = Some(positive_seconds(value, &at(key))?),
+            "subprocess-timeout" => {
+                config.subprocess_timeout = Some(positive_seconds(value, &at(key))?)
+            }
             "target-version" => {
                 let text = value
                     .as_str()
@@ -216,8 +224,9 @@ fn parse(table: &toml::Table, path: &Path, prefix: &str) -> Result<FileConfig> {
             other => {
                 let Some(rule) = registry::find(other) else {
                     bail!(
-                        "{}: unknown key `{prefix}{other}`; expected select, ignore, max-concurrency, \
-                         timeout, target-version, exclude, or a transform name",
+                        "{}: unknown key `{prefix}{other}`; expected select, extend-select, ignore, \
+                         max-concurrency, timeout, wait-timeout, subprocess-timeout, \
+                         target-version, exclude, or a transform name",
                         path.display()
                     );
                 };

@@ -98,9 +98,12 @@ fn clean(path: &Path) -> PathBuf {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub select: Option<Vec<&'static Rule>>,
+    pub extend_select: Option<Vec<&'static Rule>>,
     pub ignore: Option<Vec<&'static Rule>>,
     pub max_concurrency: Option<u32>,
     pub timeout: Option<f64>,
+    pub wait_timeout: Option<f64>,
+    pub subprocess_timeout: Option<f64>,
     pub target: Option<PyVersion>,
     pub http_client: HttpClient,
     pub whole_files: bool,
@@ -220,6 +223,8 @@ impl Resolver {
             settings.timeout = timeout;
             settings.timeout_chosen = true;
         }
+        settings.wait_timeout = o.wait_timeout.or(cfg.wait_timeout);
+        settings.subprocess_timeout = o.subprocess_timeout.or(cfg.subprocess_timeout);
         for (rule, own) in &cfg.per_transform {
             settings.per_rule.insert(
                 rule,
@@ -236,21 +241,31 @@ impl Resolver {
                 .as_ref()
                 .map(|n| n.iter().filter_map(|n| crate::registry::find(n)).collect())
         };
+        // As ruff selects: `select` (the flag over the file's) or the transforms on by default,
+        // plus the file's `extend-select` and then the flag's, minus `ignore`.
         let select = o.select.clone().or_else(|| by_name(&cfg.select));
+        let extended: Vec<&'static Rule> = by_name(&cfg.extend_select)
+            .into_iter()
+            .chain(o.extend_select.clone())
+            .flatten()
+            .collect();
         let ignore = o
             .ignore
             .clone()
             .or_else(|| by_name(&cfg.ignore))
             .unwrap_or_default();
+        let named =
+            |list: &[&'static Rule], r: &'static Rule| list.iter().any(|x| std::ptr::eq(*x, r));
         let rules = RULES
             .iter()
             .copied()
             .filter(|r| {
                 select
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|x| std::ptr::eq(*x, *r)))
+                    .as_deref()
+                    .map_or(r.opt_in.is_none(), |s| named(s, r))
+                    || named(&extended, r)
             })
-            .filter(|r| !ignore.iter().any(|x| std::ptr::eq(*x, *r)))
+            .filter(|r| !named(&ignore, r))
             .collect();
         Ok(Plan {
             settings,

@@ -47,6 +47,11 @@ pub struct Settings {
     pub timeout: f64,
     /// Whether the timeout was chosen by the user (flag or config) rather than the default.
     pub timeout_chosen: bool,
+    /// Seconds a wait on a future, queue, pool result or thread may take, when the user chose
+    /// it (`--wait-timeout`): waits are not network calls, and no HTTP timeout fits them.
+    pub wait_timeout: Option<f64>,
+    /// Seconds a child process may run, when the user chose it (`--subprocess-timeout`).
+    pub subprocess_timeout: Option<f64>,
     pub target: PyVersion,
     /// Settings one transform uses instead of the above, by transform name.
     pub per_rule: BTreeMap<&'static str, RuleSettings>,
@@ -84,6 +89,8 @@ impl Default for Settings {
             max_concurrency: 10,
             timeout: 10.0,
             timeout_chosen: false,
+            wait_timeout: None,
+            subprocess_timeout: None,
             target: PyVersion::DEFAULT,
             per_rule: BTreeMap::new(),
             http_client: HttpClient::Httpx,

@@ -226,6 +226,138 @@ fn gives_up_in_time(
     result
 }
 
+/// Runs `corral apply` on a copy of `program` and asserts it left the file as it was, with the
+/// finding (if any) reported; then runs the program as corral left it, which must finish.
+fn kept_and_working(program: &str, rule: &str, extra: &[&str]) -> Run {
+    let before = manifest_dir().join("tests/behaviour/kept").join(program);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(program);
+    std::fs::copy(&before, &copy).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_corral"))
+        .args(["apply", "--select", rule])
+        .args(extra)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{program}: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap(),
+        std::fs::read_to_string(&before).unwrap(),
+        "{program}: corral must leave it as it is:\n{stderr}"
+    );
+    eprintln!("{rule} on {program}: left as it is\n{stderr}");
+    run_program(&copy, 30)
+}
+
+#[test]
+fn unbounded_gather_refuses_calls_that_wait_on_each_other() {
+    // 25 calls; the last sets the event the others wait on. A bound of 10 would hang them.
+    let run = kept_and_working("deadlock.py", "unbounded-gather", &[]);
+    let statuses = run.result.as_array().unwrap();
+    assert_eq!(statuses.len(), 26);
+    assert!(statuses.iter().all(|s| s == 200));
+    assert!(
+        run.peak > 10,
+        "more in flight than a bound of 10 would allow: {}",
+        run.peak
+    );
+}
+
+#[test]
+fn unbounded_gather_leaves_awaitable_objects_that_outlive_the_gather() {
+    let run = kept_and_working("awaitable_objects.py", "unbounded-gather", &[]);
+    let statuses = run.result.as_array().unwrap();
+    assert_eq!(statuses.len(), 30);
+    assert_eq!(statuses[6], 503, "uid 7 fails");
+    assert_eq!(statuses[0], 200);
+}
+
+#[test]
+fn blocking_wait_leaves_an_idle_consumer_alone() {
+    // Items come 1.5 s apart; a 1 s timeout on the consumer's get() would kill it.
+    let run = kept_and_working(
+        "idle_consumer.py",
+        "blocking-wait-without-timeout",
+        &[
+            "--wait-timeout",
+            "1",
+            "--subprocess-timeout",
+            "1",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(run.result["statuses"], serde_json::json!([200, 200, 200]));
+    assert_eq!(run.result["alive"], false);
+}
+
+#[test]
+fn blocking_wait_leaves_a_wait_inside_with_popen_alone() {
+    // The child takes 1.5 s; a 1 s timeout would turn its success into TimeoutExpired.
+    let run = kept_and_working(
+        "popen_block.py",
+        "blocking-wait-without-timeout",
+        &[
+            "--wait-timeout",
+            "1",
+            "--subprocess-timeout",
+            "1",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(run.result["out"], "done");
+    assert_eq!(run.result["slow"], true);
+}
+
+#[test]
+fn await_without_deadline_respects_the_clients_own_timeout() {
+    // The call takes 1.5 s under a client timeout of 3 s; a 1 s deadline would cut it.
+    let run = kept_and_working(
+        "client_timeout.py",
+        "await-without-deadline",
+        &["--timeout", "1"],
+    );
+    assert_eq!(run.result, serde_json::json!({"slow": true}));
+}
+
+#[test]
+fn await_without_deadline_bounds_the_connect_but_not_the_pump() {
+    let before = manifest_dir().join("tests/behaviour/kept/pump.py");
+    let original = run_program(&before, 1);
+    let (_dir, after) = rewritten(
+        &before,
+        "await-without-deadline",
+        &["--timeout", "1", "--target-version", "py311"],
+    );
+    let text = std::fs::read_to_string(&after).unwrap();
+    // The deadline covers the connect and the request, and ends before the loop.
+    let deadline = text.find("async with asyncio.timeout(").expect(&text);
+    let pump = text.find("while True:").expect(&text);
+    assert!(deadline < pump, "{text}");
+    let line_start = text[..pump].rfind('\n').map_or(0, |i| i + 1);
+    assert_eq!(
+        &text[line_start..pump],
+        "    ",
+        "the pump stays outside the deadline: {text}"
+    );
+    // The feed is quiet 1.5 s between lines, longer than the 1 s deadline.
+    let moved = run_program(&after, 1);
+    eprintln!(
+        "await-without-deadline on pump.py: {} before, {} after",
+        original.result, moved.result
+    );
+    assert_eq!(
+        original.result["lines"],
+        serde_json::json!(["tick 0", "tick 1", "tick 2"])
+    );
+    assert_eq!(moved.result, original.result);
+}
+
 #[test]
 fn missing_timeout_makes_a_silent_session_call_fail() {
     gives_up_in_time(
@@ -289,7 +421,7 @@ fn blocking_wait_makes_a_stuck_future_fail() {
     gives_up_in_time(
         "future_result.py",
         "blocking-wait-without-timeout",
-        &[],
+        &["--wait-timeout", "1"],
         &[
             "builtins.TimeoutError",
             "concurrent.futures._base.TimeoutError",

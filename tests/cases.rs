@@ -49,6 +49,8 @@ fn case_settings(text: &str) -> Settings {
                 settings.timeout = value.parse().unwrap();
                 settings.timeout_chosen = true;
             }
+            "wait-timeout" => settings.wait_timeout = Some(value.parse().unwrap()),
+            "subprocess-timeout" => settings.subprocess_timeout = Some(value.parse().unwrap()),
             "target" => settings.target = value.parse().unwrap(),
             "max-concurrency" => settings.max_concurrency = value.parse().unwrap(),
             "http-client" => {

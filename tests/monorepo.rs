@@ -10,7 +10,7 @@ mod common;
 
 use common::{corral, git, text};
 
-const NETWORK: &str = "import asyncio\n\nimport httpx\n\n\nasync def one(client: httpx.AsyncClient, url):\n    return await client.get(url)\n\n\nasync def many(client: httpx.AsyncClient, urls):\n    return await asyncio.gather(*[one(client, u) for u in urls])\n";
+const NETWORK: &str = "import asyncio\n\nimport httpx\n\n\nasync def one(client: httpx.AsyncClient, url):\n    return await client.get(url)\n\n\nasync def many(client: httpx.AsyncClient, urls):\n    return await asyncio.gather(*[one(client, u) for u in urls])\n\n\nasync def ping(host):\n    reader, writer = await asyncio.open_connection(host, 80)\n    return await reader.readline()\n";
 const REQUESTS: &str = "import requests\n\n\ndef get(url):\n    return requests.get(url)\n";
 
 fn write(root: &Path, name: &str, content: &str) {
@@ -100,7 +100,7 @@ fn each_package_gets_its_own_target_and_settings() {
     };
     let old = section("services/old/src/old/app.py");
     assert!(
-        old.contains("asyncio.wait_for(client.get(url), timeout=TIMEOUT_SECONDS)"),
+        old.contains("asyncio.wait_for(_ping_no_deadline(host), timeout=TIMEOUT_SECONDS)"),
         "{old}"
     );
     assert!(old.contains("+TIMEOUT_SECONDS = 5  #"));

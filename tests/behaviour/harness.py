@@ -4,7 +4,9 @@ usage: harness.py PROGRAM.py N
 
 The server answers GET /users/<id> after a short delay with {"id": <id>}, and with 503 when the
 id is a multiple of 7. GET /hang accepts the request and then says nothing for HANG seconds, like a
-peer that went silent. PROGRAM must define `main(base_url, n)`, async or not. Prints one JSON object:
+peer that went silent. GET /slow answers {"slow": true} after SLOW seconds, like a long but healthy
+call. GET /drip sends a line, then another after every GAP seconds, DRIPS lines in all, like a feed
+that is quiet between messages. PROGRAM must define `main(base_url, n)`, async or not. Prints one JSON object:
 the program's result, the peak number of requests in flight and the number of requests served,
 then exits at once, so that threads a timed-out program left waiting do not hold it open.
 """
@@ -20,6 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DELAY = 0.05
 HANG = 30
+SLOW = 1.5
+GAP = 1.5
+DRIPS = 3
 
 
 class Counter:
@@ -48,12 +53,20 @@ class Handler(BaseHTTPRequestHandler):
         # A request is in flight while the server works on it; the count drops before the
         # response goes out, so a client that starts its next request on receiving this one's
         # response is never counted together with it.
+        if self.path == "/drip":
+            self.drip()
+            return
         with COUNTER:
             time.sleep(DELAY)
             if self.path == "/hang":
                 time.sleep(HANG)
+            if self.path == "/slow":
+                time.sleep(SLOW)
         if self.path == "/hang":
             self.send_error(504)
+            return
+        if self.path == "/slow":
+            self.reply({"slow": True})
             return
         parts = self.path.strip("/").split("/")
         if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit():
@@ -63,12 +76,25 @@ class Handler(BaseHTTPRequestHandler):
         if uid % 7 == 0:
             self.send_error(503)
             return
-        body = json.dumps({"id": uid}).encode()
+        self.reply({"id": uid})
+
+    def reply(self, value):
+        body = json.dumps(value).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def drip(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        for i in range(DRIPS):
+            if i:
+                time.sleep(GAP)
+            self.wfile.write(b"tick %d\n" % i)
+            self.wfile.flush()
 
     def log_message(self, *args):
         pass

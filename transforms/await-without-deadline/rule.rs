@@ -7,52 +7,27 @@
 
 use tree_sitter::Node;
 
+use crate::network::{self, Bound, CallKind};
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::semantic::BindingKind;
 use crate::settings::PyVersion;
 use crate::syntax;
 
-/// What a client receiver's origin names: `httpx.AsyncClient`, `aiohttp.ClientSession`.
-const CLIENTS: &[&str] = &["AsyncClient", "ClientSession"];
-/// What a stream receiver's origin names: the stream classes, or the call that opened them.
-const STREAMS: &[&str] = &["StreamReader", "StreamWriter", "open_connection", "open_unix_connection"];
 
 pub static RULE: Rule = Rule {
     id: "await-without-deadline",
     code: "CONC402",
-    summary: "await of a network call or network fan-out with no enclosing deadline",
+    summary: "await of a network stream or call that nothing bounds, with no enclosing deadline",
+    opt_in: None,
     doc: include_str!("doc.md"),
-    triggers: &[
-        "open_connection(",
-        "open_unix_connection(",
-        "AsyncClient",
-        "ClientSession",
-        "StreamReader",
-        "StreamWriter",
-        "aiohttp.request(",
-    ],
+    // HTTP clients always have a timeout in force (httpx's 5 s per phase, aiohttp's 300 s in
+    // all, or the one the code chose), and one disabled with `None` is `missing-timeout`'s: what
+    // is left unbounded are the streams of `asyncio.open_connection`.
+    triggers: &["open_connection(", "open_unix_connection("],
     requires: &[],
     reads: Reads::Calls {
-        functions: &["open_connection", "open_unix_connection", "request"],
-        methods: &[
-            ("get", CLIENTS),
-            ("post", CLIENTS),
-            ("put", CLIENTS),
-            ("patch", CLIENTS),
-            ("delete", CLIENTS),
-            ("head", CLIENTS),
-            ("options", CLIENTS),
-            ("request", CLIENTS),
-            ("send", CLIENTS),
-            ("stream", CLIENTS),
-            ("ws_connect", CLIENTS),
-            ("read", STREAMS),
-            ("readline", STREAMS),
-            ("readexactly", STREAMS),
-            ("readuntil", STREAMS),
-            ("drain", STREAMS),
-            ("wait_closed", STREAMS),
-        ],
+        functions: &["open_connection", "open_unix_connection"],
+        methods: &[],
         callees: false,
         callers: true,
     },
@@ -70,19 +45,6 @@ const DEADLINE_SCOPES: &[&str] = &[
     "trio.fail_after",
     "trio.move_on_after",
 ];
-const CLIENT_METHODS: &[&str] = &[
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "request",
-    "send",
-    "stream",
-    "ws_connect",
-];
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -95,7 +57,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if function.child(0).is_none_or(|c| c.kind() != "async") {
             continue;
         }
-        let flagged: Vec<Flagged> = network_awaits(ctx, body)
+        let flagged: Vec<Flagged> = network_awaits(ctx, function, body)
             .into_iter()
             .filter(|f| !under_deadline(ctx, f.node, function))
             .collect();
@@ -107,14 +69,17 @@ fn check(ctx: &Context) -> Vec<Finding> {
     findings
 }
 
-/// An await (or `async with`) that waits on a peer.
+/// An await (or `async with`) that waits on a peer with nothing to bound it.
 struct Flagged<'t> {
     node: Node<'t>,
     what: String,
+    /// It waits for a peer to answer, not only to accept a connection.
+    reads: bool,
 }
 
-/// Awaits of network calls in a function body, outside nested functions and classes.
-fn network_awaits<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Vec<Flagged<'t>> {
+/// Awaits of unbounded network operations in a function body, outside nested functions and
+/// classes.
+fn network_awaits<'t>(ctx: &Context<'_, 't>, function: Node<'t>, body: Node<'t>) -> Vec<Flagged<'t>> {
     let mut found = Vec::new();
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
@@ -122,14 +87,15 @@ fn network_awaits<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Vec<Flagged<'t>>
             "function_definition" | "lambda" | "class_definition" => continue,
             "await" => {
                 if let Some(call) = node.named_child(0).filter(|c| c.kind() == "call") {
-                    if let Some(what) = network_call(ctx, call).or_else(|| fan_out(ctx, call)) {
-                        found.push(Flagged { node, what });
+                    let hit = unbounded(ctx, call, function).or_else(|| fan_out(ctx, call, function));
+                    if let Some((what, reads)) = hit {
+                        found.push(Flagged { node, what, reads });
                     }
                 }
             }
             "with_statement" if node.child(0).is_some_and(|c| c.kind() == "async") => {
-                if let Some(what) = network_context(ctx, node) {
-                    found.push(Flagged { node, what });
+                if let Some((what, reads)) = network_context(ctx, node, function) {
+                    found.push(Flagged { node, what, reads });
                 }
             }
             _ => {}
@@ -141,90 +107,78 @@ fn network_awaits<'t>(ctx: &Context<'_, 't>, body: Node<'t>) -> Vec<Flagged<'t>>
     found
 }
 
-/// `what` describes the call when it waits on a network peer.
-fn network_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<String> {
-    let sem = ctx.semantic;
+/// A network call nothing bounds (network model), described, and whether it waits for a reply.
+/// A timeout disabled with `None` is `missing-timeout`'s to fix or report, and a call whose
+/// timeout corral cannot see is not called unbounded.
+fn unbounded<'t>(ctx: &Context<'_, 't>, call: Node<'t>, function: Node<'t>) -> Option<(String, bool)> {
+    let net = network::classify(ctx, call)?;
     let callee = call.child_by_field_name("function")?;
-    let shown = || format!("`{}`", ctx.text(callee));
-    if let Some(q) = sem.qualified_name(callee) {
-        if matches!(
-            q.as_str(),
-            "asyncio.open_connection" | "asyncio.open_unix_connection" | "aiohttp.request"
-        ) {
-            return Some(shown());
+    let shown = format!("`{}`", ctx.text(callee));
+    match net.kind {
+        CallKind::Request => {
+            (network::bound(ctx, call, &net) == Bound::None).then_some((shown, true))
         }
-    }
-    if callee.kind() != "attribute" {
-        return None;
-    }
-    let object = callee.child_by_field_name("object")?;
-    let method = ctx.text(callee.child_by_field_name("attribute")?);
-    const READS: &[&str] = &["read", "readline", "readexactly", "readuntil"];
-    const FLUSHES: &[&str] = &["drain", "wait_closed"];
-    match sem.value_origin(object).as_deref() {
-        Some("httpx.AsyncClient" | "aiohttp.ClientSession") if CLIENT_METHODS.contains(&method) => {
-            return Some(shown())
+        // A connection made on a socket that is already connected is no fresh connect.
+        CallKind::OpenStream => ctx.keyword(call, "sock").is_none().then_some((shown, false)),
+        CallKind::StreamRead | CallKind::StreamFlush => {
+            let object = callee.child_by_field_name("object")?;
+            let opened_here = network::opened_stream(ctx, object).is_some_and(|(opener, _)| {
+                syntax::ancestor(opener, "function_definition") == Some(function)
+                    && ctx.keyword(opener, "sock").is_none()
+            });
+            // A read in a `while` loop is a pump, idle between messages by design; streams
+            // handed in belong to a server's handler or a caller that owns the deadline.
+            let pump = syntax::inside(call, "while_statement", function);
+            (opened_here && !pump).then_some((shown, net.kind == CallKind::StreamRead))
         }
-        Some("asyncio.StreamReader") if READS.contains(&method) => return Some(shown()),
-        Some("asyncio.StreamWriter") if FLUSHES.contains(&method) => return Some(shown()),
-        _ => {}
-    }
-    match sem.unpacked_origin(object) {
-        Some((q, 0))
-            if q.starts_with("asyncio.open_")
-                && matches!(method, "read" | "readline" | "readexactly" | "readuntil") =>
-        {
-            Some(shown())
-        }
-        Some((q, 1))
-            if q.starts_with("asyncio.open_") && matches!(method, "drain" | "wait_closed") =>
-        {
-            Some(shown())
-        }
-        _ => None,
+        CallKind::Connect => None,
     }
 }
 
-/// `asyncio.gather(...)` or `asyncio.wait(...)` over network calls.
-fn fan_out<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<String> {
+/// `asyncio.gather(...)` or `asyncio.wait(...)` over unbounded network calls.
+fn fan_out<'t>(ctx: &Context<'_, 't>, call: Node<'t>, function: Node<'t>) -> Option<(String, bool)> {
     let callee = call.child_by_field_name("function")?;
     let q = ctx.semantic.qualified_name(callee)?;
     if !matches!(q.as_str(), "asyncio.gather" | "asyncio.wait") {
         return None;
     }
     let args = call.child_by_field_name("arguments")?;
-    contains_network_call(ctx, args).then(|| format!("network fan-out through `{q}`"))
+    contains_unbounded(ctx, args, function).map(|reads| (format!("network fan-out through `{q}`"), reads))
 }
 
-fn contains_network_call<'t>(ctx: &Context<'_, 't>, root: Node<'t>) -> bool {
+fn contains_unbounded<'t>(ctx: &Context<'_, 't>, root: Node<'t>, function: Node<'t>) -> Option<bool> {
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if node.kind() == "call" && network_call(ctx, node).is_some() {
-            return true;
+        if node.kind() == "call" {
+            if let Some((_, reads)) = unbounded(ctx, node, function) {
+                return Some(reads);
+            }
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    false
+    None
 }
 
 /// `async with client.stream(...)`, `async with session.get(...)`, or a TaskGroup whose tasks
-/// are network calls.
-fn network_context<'t>(ctx: &Context<'_, 't>, with: Node<'t>) -> Option<String> {
+/// are unbounded network calls.
+fn network_context<'t>(ctx: &Context<'_, 't>, with: Node<'t>, function: Node<'t>) -> Option<(String, bool)> {
     for expr in syntax::with_items(with) {
         if expr.kind() != "call" {
             continue;
         }
-        if let Some(what) = network_call(ctx, expr) {
-            return Some(what);
+        if let Some(hit) = unbounded(ctx, expr, function) {
+            return Some(hit);
         }
         let is_task_group = expr
             .child_by_field_name("function")
             .and_then(|c| ctx.semantic.qualified_name(c))
             .is_some_and(|q| q == "asyncio.TaskGroup");
         let body = with.child_by_field_name("body");
-        if is_task_group && body.is_some_and(|b| contains_network_call(ctx, b)) {
-            return Some("network fan-out in an `asyncio.TaskGroup`".to_string());
+        if is_task_group {
+            if let Some(reads) = body.and_then(|b| contains_unbounded(ctx, b, function)) {
+                return Some(("network fan-out in an `asyncio.TaskGroup`".to_string(), reads));
+            }
         }
     }
     None
@@ -354,10 +308,15 @@ fn judge<'t>(
             )
         })
         .unwrap_or_default();
+    let hang = if flagged.iter().any(|f| f.reads) {
+        "a peer that stops answering keeps it waiting forever"
+    } else {
+        "connecting waits as long as the operating system allows"
+    };
     let report = |why: String| Finding {
         rule: &RULE,
         range: first.node.byte_range(),
-        message: format!("{what}: it can wait forever; {why}{swallow_note}"),
+        message: format!("{what}: {hang}; {why}{swallow_note}"),
         fix: None,
     };
     if matches!(name, "__aenter__" | "__aexit__") {
@@ -379,6 +338,20 @@ fn judge<'t>(
             "a deadline across `yield` in an async generator is unsafe (ASYNC119)".into(),
         );
     }
+    // A single await under `wait_for` raises where the await was, inside its handlers; a
+    // block around the statements, or a body moved under `wait_for`, raises outside them.
+    let single_await = matches!(flagged, [only] if only.node.kind() == "await");
+    let outside_handlers = ctx.settings.target >= PyVersion(11) || !single_await;
+    if let Some(handler) = flagged
+        .iter()
+        .filter(|_| outside_handlers)
+        .find_map(|f| timeout_handler(ctx, f.node, function))
+    {
+        return report(format!(
+            "`{handler}` around it handles a failed wait, and a deadline's TimeoutError would \
+             escape past it, so corral leaves the deadline's place to you"
+        ));
+    }
     if !ctx.settings.timeout_chosen {
         return report(
             "pass --timeout (or set a timeout in config) to have corral add a deadline; it does \
@@ -396,7 +369,7 @@ fn judge<'t>(
             rule: &RULE,
             range: first.node.byte_range(),
             message: format!(
-                "{what}; bound it with {} s{swallow_note}",
+                "{what}: {hang}; bound it with {} s{swallow_note}",
                 crate::rule::seconds(ctx.settings.timeout)
             ),
             fix: Some(fix),
@@ -674,4 +647,44 @@ fn catches_cancellation<'t>(ctx: &Context<'_, 't>, clause: Node<'t>) -> bool {
     };
     // A bare `except:` catches everything.
     syntax::except_types(clause).is_none_or(|types| types.into_iter().any(catches))
+}
+
+/// An `except` around `node` that catches what a deadline would raise (`TimeoutError`,
+/// `asyncio.TimeoutError`, `OSError`, `Exception`, a library's timeout or client error): its
+/// header. The wrapped statements would raise past it.
+fn timeout_handler<'t>(ctx: &Context<'_, 't>, node: Node<'t>, function: Node<'t>) -> Option<String> {
+    const CATCHES: &[&str] = &[
+        "TimeoutError",
+        "OSError",
+        "Exception",
+        "BaseException",
+        "asyncio.TimeoutError",
+        "httpx.TimeoutException",
+        "httpx.HTTPError",
+        "httpx.TransportError",
+        "aiohttp.ClientError",
+        "aiohttp.ServerTimeoutError",
+    ];
+    syntax::enclosing_handlers(node, function)
+        .into_iter()
+        .find(|clause| {
+            syntax::except_types(*clause).is_none_or(|types| {
+                types.iter().any(|t| {
+                    let name = ctx
+                        .semantic
+                        .qualified_name(*t)
+                        .unwrap_or_else(|| ctx.text(*t).to_string());
+                    CATCHES.contains(&name.as_str())
+                })
+            })
+        })
+        .map(|clause| {
+            ctx.text(clause)
+                .lines()
+                .next()
+                .unwrap_or("except")
+                .trim_end_matches(':')
+                .trim()
+                .to_string()
+        })
 }

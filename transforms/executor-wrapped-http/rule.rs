@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
     id: "executor-wrapped-http",
     code: "CONC203",
     summary: "run_in_executor / to_thread around a requests call in async code",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &["run_in_executor(", "to_thread("],
     // Every finding moves or refuses a worker doing requests calls, which needs an import of

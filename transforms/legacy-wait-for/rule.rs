@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     id: "legacy-wait-for",
     code: "CONC406",
     summary: "asyncio.wait_for where asyncio.timeout (3.11+) says the same thing",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &["wait_for(", "wait_for as"],
     requires: &[],

@@ -1,22 +1,30 @@
 //! `missing-timeout` (CONC401): network calls that can wait forever get `timeout=`.
 //!
-//! requests calls (module functions and methods of a `requests.Session` whose origin is visible),
-//! `urllib.request.urlopen`, `http.client` connections, `socket.create_connection`,
-//! `smtplib.SMTP` and `ftplib.FTP` with no timeout get `timeout=TIMEOUT_SECONDS`; httpx and
-//! aiohttp timeouts explicitly disabled with `None` get the same constant instead.
+//! Which calls are network I/O, and what bounds them now, is the network model's answer
+//! (`network.rs`): requests calls (module functions, and methods of a session whose origin is
+//! visible, also through locals and same-module helpers), `urllib.request.urlopen`,
+//! `http.client` connections, `socket.create_connection`, `smtplib` and `ftplib` with no timeout
+//! get `timeout=TIMEOUT_SECONDS`; httpx and aiohttp timeouts disabled with `None` get the same
+//! constant instead. A timeout disabled on purpose (a named constant, a stream or proxy), a
+//! call that waits for a model to generate, and a call whose `**kwargs` may carry a timeout are
+//! reported without a fix.
 
 use tree_sitter::Node;
 
+use crate::network::{self, Bound, By, CallKind, Library, NetCall};
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
+use crate::syntax;
 
 /// What a session or client receiver's origin names: `requests.Session`, `requests.session`,
-/// `httpx.Client`, `httpx.AsyncClient`.
-const SESSIONS: &[&str] = &["Session", "session", "Client"];
+/// `httpx.Client`, `httpx.AsyncClient`, `aiohttp.ClientSession`, or the same-module helper that
+/// returned one (read as a callee).
+const SESSIONS: &[&str] = &["Session", "session", "Client", "ClientSession"];
 
 pub static RULE: Rule = Rule {
     id: "missing-timeout",
     code: "CONC401",
     summary: "network call with no timeout, or with its timeout disabled",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &[
         // Shaped like imports and calls, not bare words: "requests" alone is common prose.
@@ -27,16 +35,37 @@ pub static RULE: Rule = Rule {
         "HTTPSConnection(",
         "create_connection(",
         "SMTP(",
+        "SMTP_SSL(",
+        "LMTP(",
         "FTP(",
+        "FTP_TLS(",
         "timeout=None",
         "total=None",
     ],
     requires: &[],
     reads: Reads::Calls {
         functions: &[
-            "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
-            "urlopen", "HTTPConnection", "HTTPSConnection", "create_connection", "SMTP", "FTP",
-            "ClientTimeout", "Client", "AsyncClient",
+            "get",
+            "post",
+            "put",
+            "patch",
+            "delete",
+            "head",
+            "options",
+            "request",
+            "stream",
+            "urlopen",
+            "HTTPConnection",
+            "HTTPSConnection",
+            "create_connection",
+            "SMTP",
+            "SMTP_SSL",
+            "LMTP",
+            "FTP",
+            "FTP_TLS",
+            "ClientTimeout",
+            "Client",
+            "AsyncClient",
         ],
         methods: &[
             ("get", SESSIONS),
@@ -49,8 +78,10 @@ pub static RULE: Rule = Rule {
             ("request", SESSIONS),
             ("stream", SESSIONS),
             ("send", SESSIONS),
+            ("ws_connect", SESSIONS),
         ],
-        callees: false,
+        // A session made by a same-module helper is followed into the helper.
+        callees: true,
         callers: false,
     },
     check,
@@ -58,103 +89,11 @@ pub static RULE: Rule = Rule {
 
 static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
 
-const REQUESTS_VERBS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "request",
-];
-const HTTPX_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send",
-];
-
-/// Where a call takes its timeout, and what a missing one means.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// The timeout is a keyword (requests); missing means no timeout at all.
-    Keyword {
-        api: &'static str,
-        raises: &'static str,
-    },
-    /// The timeout is also the n-th positional parameter (1-based); missing means none.
-    Positional {
-        position: usize,
-        raises: &'static str,
-    },
-    /// A timeout the API applies by default, so only an explicit `None` is a finding.
-    DisabledOnly {
-        keyword: &'static str,
-        raises: &'static str,
-    },
-}
-
-fn classify<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<Kind> {
-    let sem = ctx.semantic;
-    let qualified = sem.qualified_name(callee);
-    let method = (callee.kind() == "attribute")
-        .then(|| callee.child_by_field_name("attribute"))
-        .flatten()
-        .map(|a| ctx.text(a));
-    let receiver = || {
-        callee
-            .child_by_field_name("object")
-            .and_then(|o| sem.value_origin(o))
-    };
-    const REQUESTS_RAISES: &str = "requests.exceptions.Timeout (ConnectTimeout or ReadTimeout)";
-    const SOCKET_RAISES: &str = "TimeoutError (socket.timeout)";
-    if let Some(q) = qualified.as_deref() {
-        if let Some(verb) = q.strip_prefix("requests.") {
-            if REQUESTS_VERBS.contains(&verb) {
-                return Some(Kind::Keyword {
-                    api: "requests",
-                    raises: REQUESTS_RAISES,
-                });
-            }
-        }
-        let positional = |position, raises| Some(Kind::Positional { position, raises });
-        match q {
-            "urllib.request.urlopen" => {
-                return positional(3, "urllib.error.URLError or TimeoutError")
-            }
-            "http.client.HTTPConnection" => return positional(3, SOCKET_RAISES),
-            "http.client.HTTPSConnection" => return positional(3, SOCKET_RAISES),
-            "socket.create_connection" => return positional(2, SOCKET_RAISES),
-            "smtplib.SMTP" => return positional(4, SOCKET_RAISES),
-            "ftplib.FTP" => return positional(5, SOCKET_RAISES),
-            "aiohttp.ClientTimeout" => {
-                return Some(Kind::DisabledOnly {
-                    keyword: "total",
-                    raises: "asyncio.TimeoutError (TimeoutError from 3.11)",
-                })
-            }
-            _ => {}
-        }
-        if let Some(name) = q.strip_prefix("httpx.") {
-            if HTTPX_METHODS.contains(&name) || matches!(name, "Client" | "AsyncClient") {
-                return Some(Kind::DisabledOnly {
-                    keyword: "timeout",
-                    raises: "httpx.TimeoutException",
-                });
-            }
-        }
-    }
-    let method = method?;
-    if !REQUESTS_VERBS.contains(&method) && !HTTPX_METHODS.contains(&method) {
-        return None;
-    }
-    match receiver().as_deref() {
-        Some("requests.Session" | "requests.session") if REQUESTS_VERBS.contains(&method) => {
-            Some(Kind::Keyword {
-                api: "requests.Session",
-                raises: REQUESTS_RAISES,
-            })
-        }
-        Some("httpx.Client" | "httpx.AsyncClient") if HTTPX_METHODS.contains(&method) => {
-            Some(Kind::DisabledOnly {
-                keyword: "timeout",
-                raises: "httpx.TimeoutException",
-            })
-        }
-        _ => None,
-    }
-}
+/// Keys of a request body that ask a model to generate: the answer can take longer than any
+/// timeout that suits an ordinary request, and a non-streaming answer sends nothing until done.
+const GENERATION_KEYS: &[&str] = &["prompt", "messages", "max_tokens", "max_new_tokens"];
+/// Methods of a model wrapper that run a generation (langchain's `LLM._call` and kin).
+const GENERATION_METHODS: &[&str] = &["_call", "_acall", "_generate", "_agenerate"];
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -162,91 +101,185 @@ fn check(ctx: &Context) -> Vec<Finding> {
         let (Some(call), Some(callee)) = (m.get("call"), m.get("callee")) else {
             continue;
         };
-        let Some(kind) = classify(ctx, callee) else {
+        if in_test_code(ctx, call) {
             continue;
-        };
-        if let Some(finding) = judge(ctx, call, callee, kind) {
-            findings.push(finding);
         }
+        let finding = match network::classify(ctx, call) {
+            Some(net) => judge_call(ctx, call, callee, &net),
+            None => judge_constructor(ctx, call, callee),
+        };
+        findings.extend(finding);
     }
     findings
 }
 
-fn judge<'t>(
+/// A test function or method: a hang there is the test's to catch, and tests talk to mocks.
+fn in_test_code(ctx: &Context, call: Node) -> bool {
+    let mut node = call;
+    while let Some(def) = syntax::ancestor(node, "function_definition") {
+        if def
+            .child_by_field_name("name")
+            .is_some_and(|n| ctx.text(n).starts_with("test_"))
+        {
+            return true;
+        }
+        node = def;
+    }
+    false
+}
+
+/// What the rule says of one network call.
+fn judge_call<'t>(
     ctx: &Context<'_, 't>,
     call: Node<'t>,
     callee: Node<'t>,
-    kind: Kind,
+    net: &NetCall<'t>,
 ) -> Option<Finding> {
     let shown = ctx.text(callee);
-    let report = |message: String| Finding {
-        rule: &RULE,
-        range: call.byte_range(),
-        message,
-        fix: None,
-    };
-    let shape = ctx.arguments_shape(call);
-    let (keyword, raises) = match kind {
-        Kind::Keyword { raises, .. } | Kind::Positional { raises, .. } => ("timeout", raises),
-        Kind::DisabledOnly {
-            keyword, raises, ..
-        } => (keyword, raises),
-    };
-    let existing = ctx.keyword(call, keyword);
-    let disabled = existing
-        .and_then(|k| k.child_by_field_name("value"))
-        .filter(|v| v.kind() == "none");
-    let (constant, statements) = ctx.timeout_constant(call);
-    let seconds = crate::rule::seconds(ctx.settings.timeout);
-
-    let (message, edit): (String, Vec<Edit>) = match (existing, disabled) {
-        (Some(_), Some(none)) => (
-            format!("`{shown}` disables its timeout with `{keyword}=None` and can wait forever"),
-            vec![Edit::replace(none, constant.clone())],
-        ),
-        (Some(_), None) => return None,
-        (None, _) => {
-            match kind {
-                Kind::DisabledOnly { .. } => return None,
-                Kind::Positional { position, .. } if shape.positional >= position => return None,
-                Kind::Positional { .. } if shape.star_args => {
-                    return Some(report(format!(
-                        "`{shown}` has no visible timeout; its `*args` may carry one, so corral \
-                         leaves it to you"
-                    )))
-                }
-                _ => {}
+    if !matches!(net.kind, CallKind::Request | CallKind::Connect) {
+        return None;
+    }
+    let raises = raises(net.library);
+    match network::bound(ctx, call, net) {
+        Bound::None => {
+            if loopback_to_own_listener(ctx, call) {
+                return None;
             }
-            if shape.star_kwargs {
-                return Some(report(format!(
-                    "`{shown}` has no visible timeout; its `**kwargs` may carry one, so corral \
-                     leaves it to you"
-                )));
-            }
-            let missed = match kind {
-                Kind::Keyword {
-                    api: "requests.Session",
-                    ..
-                } => " (a requests.Session method: ruff S113 and bandit B113 do not see these)",
-                _ => "",
+            let missed = if net.library == Library::Requests && net.client.is_some() {
+                " (a requests.Session method: ruff S113 and bandit B113 do not see these)"
+            } else {
+                ""
             };
-            (
-                format!("`{shown}` has no timeout and can wait forever{missed}"),
-                ctx.add_keyword(call, "timeout", &constant)?,
-            )
+            let what = format!(
+                "`{shown}` has no timeout: a peer that stops answering keeps it waiting \
+                 forever{missed}"
+            );
+            if let Some(why) = generates(ctx, call) {
+                return Some(report(
+                    call,
+                    format!(
+                        "{what}; it {why}, which can take longer than a timeout that suits an \
+                         ordinary request (a non-streaming answer sends nothing until it is \
+                         done), so corral leaves the value to you"
+                    ),
+                ));
+            }
+            let (constant, statements) = ctx.timeout_constant(call);
+            let edits = ctx.add_keyword(call, "timeout", &constant)?;
+            Some(fixed(ctx, call, what, "timeout", &constant, statements, edits, raises, false))
         }
+        Bound::Disabled { by: By::Call, on_purpose } => {
+            let value = ctx.keyword(call, "timeout")?.child_by_field_name("value")?;
+            disabled(ctx, call, shown, "timeout", value, on_purpose, raises, false)
+        }
+        Bound::Unknown(why) if why.contains("kwargs") || why.contains("*args") => {
+            Some(report(
+                call,
+                format!("`{shown}` has no visible timeout; {why}, so corral leaves it to you"),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `httpx.Client(timeout=None)` and `aiohttp.ClientTimeout(total=None)`: constructors that
+/// disable the timeout of every call made with what they build.
+fn judge_constructor<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    callee: Node<'t>,
+) -> Option<Finding> {
+    let q = ctx.semantic.qualified_name(callee)?;
+    let shown = ctx.text(callee);
+    match q.as_str() {
+        "httpx.Client" | "httpx.AsyncClient" => {
+            let value = ctx.keyword(call, "timeout")?.child_by_field_name("value")?;
+            let Bound::Disabled { on_purpose, .. } =
+                network::timeout_value(ctx, value, By::Client, Library::Httpx)
+            else {
+                return None;
+            };
+            disabled(ctx, call, shown, "timeout", value, on_purpose, raises(Library::Httpx), false)
+        }
+        "aiohttp.ClientTimeout" => {
+            let Bound::Disabled { .. } = network::client_timeout_bound(ctx, call, By::Call, false)
+            else {
+                return None;
+            };
+            let value = ctx.keyword(call, "total")?.child_by_field_name("value")?;
+            if value.kind() != "none" {
+                return None;
+            }
+            // A ClientTimeout held by a module constant is disabled on purpose.
+            let on_purpose = assigned_to_constant(ctx, call);
+            disabled(ctx, call, shown, "total", value, on_purpose, raises(Library::Aiohttp), true)
+        }
+        _ => None,
+    }
+}
+
+/// A timeout disabled with `None`: fixed, or reported when it is disabled on purpose.
+#[allow(clippy::too_many_arguments)]
+fn disabled<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    shown: &str,
+    keyword: &str,
+    value: Node<'t>,
+    on_purpose: bool,
+    raises: &str,
+    total: bool,
+) -> Option<Finding> {
+    let what = if total {
+        format!(
+            "`{shown}` disables its total timeout and sets no `sock_read`: a peer that stops \
+             answering keeps it waiting forever"
+        )
+    } else {
+        format!("`{shown}` disables its timeout with `{keyword}=None` and can wait forever")
     };
-    Some(Finding {
+    if let Some(why) = on_purpose
+        .then_some("the timeout is disabled by a named value, on purpose")
+        .or_else(|| streams(ctx, call))
+        .or_else(|| generates(ctx, call))
+    {
+        return Some(report(
+            call,
+            format!("{what}; {why}, so corral leaves it to you"),
+        ));
+    }
+    if value.kind() != "none" {
+        return None;
+    }
+    let (constant, statements) = ctx.timeout_constant(call);
+    let edits = vec![Edit::replace(value, constant.clone())];
+    Some(fixed(ctx, call, what, keyword, &constant, statements, edits, raises, total))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fixed<'t>(
+    ctx: &Context<'_, 't>,
+    call: Node<'t>,
+    what: String,
+    keyword: &str,
+    constant: &str,
+    statements: Vec<String>,
+    edits: Vec<Edit>,
+    raises: &str,
+    total: bool,
+) -> Finding {
+    let seconds = crate::rule::seconds(ctx.settings.timeout);
+    Finding {
         rule: &RULE,
         range: call.byte_range(),
-        message: format!("{message}; give it {keyword}={constant} ({seconds} s)"),
+        message: format!("{what}; give it {keyword}={constant} ({seconds} s)"),
         fix: Some(Fix {
-            edits: edit,
+            edits,
             imports: Vec::new(),
             module_statements: statements,
             changes: vec![
                 format!("a peer slower than {seconds} s now makes the call raise {raises}"),
-                if keyword == "total" {
+                if total {
                     "the timeout bounds the whole request, connection wait included".to_string()
                 } else {
                     "the timeout applies to each connect and read, not to the whole exchange"
@@ -254,5 +287,135 @@ fn judge<'t>(
                 },
             ],
         }),
+    }
+}
+
+fn report(call: Node, message: String) -> Finding {
+    Finding {
+        rule: &RULE,
+        range: call.byte_range(),
+        message,
+        fix: None,
+    }
+}
+
+fn raises(library: Library) -> &'static str {
+    match library {
+        Library::Requests => "requests.exceptions.Timeout (ConnectTimeout or ReadTimeout)",
+        Library::Httpx => "httpx.TimeoutException",
+        Library::Aiohttp => "asyncio.TimeoutError (TimeoutError from 3.11)",
+        Library::Urllib => "urllib.error.URLError or TimeoutError",
+        Library::Socket | Library::Streams => "TimeoutError (socket.timeout)",
+    }
+}
+
+/// Why the call waits for a model to generate: its body carries a prompt, or it runs in a model
+/// wrapper's generation method.
+fn generates<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> {
+    let function = syntax::ancestor(call, "function_definition");
+    let in_generation_method = function
+        .and_then(|f| f.child_by_field_name("name"))
+        .is_some_and(|n| GENERATION_METHODS.contains(&ctx.text(n)))
+        && function.is_some_and(|f| syntax::ancestor(f, "class_definition").is_some());
+    if in_generation_method {
+        return Some("runs in a model's generation method");
+    }
+    for keyword in ["json", "data"] {
+        let Some(value) = ctx.keyword(call, keyword).and_then(|k| k.child_by_field_name("value"))
+        else {
+            continue;
+        };
+        let body = match value.kind() {
+            "identifier" => ctx
+                .semantic
+                .origin(value)
+                .and_then(|b| b.node.child_by_field_name("right")),
+            _ => Some(value),
+        };
+        if body.is_some_and(|b| has_generation_key(ctx, b)) {
+            return Some("sends a prompt for a model to generate from");
+        }
+    }
+    None
+}
+
+fn has_generation_key(ctx: &Context, dict: Node) -> bool {
+    if dict.kind() != "dictionary" {
+        return false;
+    }
+    let mut cursor = dict.walk();
+    let found = dict.named_children(&mut cursor).any(|pair| {
+        pair.child_by_field_name("key").is_some_and(|k| {
+            k.kind() == "string"
+                && GENERATION_KEYS.contains(&ctx.text(k).trim_matches(|c| c == '"' || c == '\''))
+        })
+    });
+    found
+}
+
+/// Why the call streams, so that a timeout may be off on purpose: `client.stream(...)`,
+/// `ws_connect`, `stream=True`, or a function that relays chunks of the response.
+fn streams<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> {
+    let callee = call.child_by_field_name("function")?;
+    let method = (callee.kind() == "attribute")
+        .then(|| callee.child_by_field_name("attribute"))
+        .flatten()
+        .map(|a| ctx.text(a));
+    if matches!(method, Some("stream" | "ws_connect")) {
+        return Some("it streams, where a disabled timeout is usually on purpose");
+    }
+    let streaming_keyword = ctx
+        .keyword(call, "stream")
+        .and_then(|k| k.child_by_field_name("value"))
+        .is_some_and(|v| ctx.text(v) == "True");
+    if streaming_keyword {
+        return Some("it streams, where a disabled timeout is usually on purpose");
+    }
+    const RELAYS: &[&str] = &[
+        "iter_content",
+        "iter_lines",
+        "iter_chunked",
+        "iter_any",
+        "iter_chunks",
+        "aiter_bytes",
+        "aiter_lines",
+        "aiter_raw",
+        "aiter_text",
+        "StreamResponse",
+        "StreamingResponse",
+        "EventSourceResponse",
+    ];
+    let function = syntax::ancestor(call, "function_definition")?;
+    let body = ctx.text(function);
+    RELAYS
+        .iter()
+        .any(|w| crate::outline::has_word(body.as_bytes(), w))
+        .then_some("the function relays a stream, where a disabled timeout is usually on purpose")
+}
+
+/// Whether the call's value is assigned to a module-level name: a named setting.
+fn assigned_to_constant(ctx: &Context, call: Node) -> bool {
+    call.parent().is_some_and(|p| {
+        p.kind() == "assignment"
+            && p.parent()
+                .is_some_and(|s| s.kind() == "expression_statement" && s.parent() == Some(ctx.semantic.root()))
     })
+}
+
+/// `socket.create_connection(listener.getsockname())` where the same function made `listener`
+/// listen: a connection to itself on loopback, not a wait on a peer.
+fn loopback_to_own_listener<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> bool {
+    let is_create_connection = call
+        .child_by_field_name("function")
+        .and_then(|c| ctx.semantic.qualified_name(c))
+        .is_some_and(|q| q == "socket.create_connection");
+    if !is_create_connection {
+        return false;
+    }
+    let Some(function) = syntax::ancestor(call, "function_definition") else {
+        return false;
+    };
+    let text = ctx.text(call);
+    text.contains("getsockname()")
+        && crate::outline::has_word(ctx.text(function).as_bytes(), "listen")
 }

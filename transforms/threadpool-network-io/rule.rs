@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     id: "threadpool-network-io",
     code: "CONC201",
     summary: "thread pool mapping network I/O: move it to a bounded asyncio.TaskGroup",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &["ThreadPoolExecutor", "ProcessPoolExecutor"],
     // Every finding moves or refuses a worker doing requests calls, which needs an import of

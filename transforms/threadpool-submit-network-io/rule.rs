@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     id: "threadpool-submit-network-io",
     code: "CONC202",
     summary: "thread pool submit + as_completed over network I/O: move it to a bounded TaskGroup",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &["as_completed"],
     // Every finding moves or refuses a worker doing requests calls, which needs an import of

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
+use crate::network;
 use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::semantic::BindingKind;
 use crate::syntax;
@@ -16,6 +17,7 @@ pub static RULE: Rule = Rule {
     id: "unbounded-gather",
     code: "CONC101",
     summary: "asyncio.gather over a data-dependent number of awaitables, with no bound",
+    opt_in: None,
     doc: include_str!("doc.md"),
     triggers: &["gather(", "gather as"],
     requires: &[],
@@ -90,11 +92,21 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
     let Some((elements, first_use)) = fan_out(ctx, gather, splat) else {
         return Verdict::Leave;
     };
+    // Only network fan-out over data is worth a bound: lifecycle fan-out (hooks, receivers,
+    // plugins, entities) and local work are not (catalog §0).
+    let calls: Vec<Option<Node<'t>>> = elements.iter().map(|e| element_call(ctx, *e)).collect();
+    let network = calls
+        .iter()
+        .flatten()
+        .any(|c| network::reaches_network(ctx, awaited_call(ctx, *c), NETWORK_DEPTH));
+    if !network {
+        return Verdict::Leave;
+    }
     let over = describe(ctx, splat);
     if !sem.in_async_context(gather) {
         return Verdict::Report(format!(
-            "asyncio.gather fans out over {over} with no bound, outside a coroutine; \
-             corral cannot create a semaphore for a loop it does not see running here"
+            "asyncio.gather fans out network calls over {over} with no bound, outside a \
+             coroutine; corral cannot create a semaphore for a loop it does not see running here"
         ));
     }
     if inside_async_with(ctx, gather) {
@@ -104,17 +116,33 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         .enclosing_function_scope(gather)
         .expect("async context has a function");
     let function = sem.scope(function_scope).node;
+    let report = |why: String| {
+        Verdict::Report(format!(
+            "asyncio.gather fans out network calls over {over} with no bound; {why}"
+        ))
+    };
     let mut wraps = Vec::new();
-    for element in elements {
-        match classify(ctx, element, function) {
+    for call in calls {
+        let Some(call) = call else {
+            // Tasks or futures made elsewhere: a limit here would bound nothing.
+            return Verdict::Leave;
+        };
+        match classify(ctx, call, function) {
             Element::Wrap(call) => wraps.push(call),
             Element::Bounded => return Verdict::Leave,
-            Element::Refuse(why) => {
-                return Verdict::Report(format!(
-                    "asyncio.gather fans out over {over} with no bound; {why}"
-                ))
-            }
+            Element::Refuse(why) => return report(why),
         }
+    }
+    if let Some(cap) = transport_cap(ctx, &wraps) {
+        if cap <= u64::from(ctx.settings.max_concurrency) {
+            return Verdict::Leave;
+        }
+    }
+    if let Some(name) = outliving_list(ctx, gather, splat, function) {
+        return report(format!(
+            "`{name}` is used after the gather, and bounding would change what it holds, so \
+             corral leaves it to you"
+        ));
     }
     Verdict::Rewrite(Plan {
         gather,
@@ -123,6 +151,130 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         first_use: first_use.min(gather.start_byte()),
         over,
     })
+}
+
+/// How many calls deep the awaitables' network I/O is looked for.
+const NETWORK_DEPTH: usize = 2;
+
+/// The call an element of the fan-out makes: the element itself, the call inside
+/// `create_task(...)` / `ensure_future(...)`, or, for a name, the call assigned to it in the same
+/// function; `None` when the awaitable was made where corral cannot see.
+fn element_call<'t>(ctx: &Context<'_, 't>, element: Node<'t>) -> Option<Node<'t>> {
+    match element.kind() {
+        "call" => Some(element),
+        "identifier" => {
+            let binding = ctx.semantic.origin(element)?;
+            if binding.kind != BindingKind::Assignment
+                || ctx.semantic.enclosing_function_scope(binding.node)
+                    != ctx.semantic.enclosing_function_scope(element)
+            {
+                return None;
+            }
+            let value = binding.node.child_by_field_name("right")?;
+            (value.kind() == "call").then_some(value)
+        }
+        _ => None,
+    }
+}
+
+/// For `create_task(f(x))` / `ensure_future(f(x))`: `f(x)`; otherwise the call itself.
+fn awaited_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Node<'t> {
+    if is_task_wrapper(ctx, call) {
+        if let Some(inner) = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind() == "call")
+        {
+            return inner;
+        }
+    }
+    call
+}
+
+fn is_task_wrapper(ctx: &Context, call: Node) -> bool {
+    if call.kind() != "call" {
+        return false;
+    }
+    let callee = call.child_by_field_name("function");
+    let qualified = callee.and_then(|c| ctx.semantic.qualified_name(c));
+    let method = callee
+        .filter(|c| c.kind() == "attribute")
+        .and_then(|c| c.child_by_field_name("attribute"))
+        .map(|a| ctx.text(a));
+    matches!(
+        qualified.as_deref(),
+        Some("asyncio.create_task" | "asyncio.ensure_future")
+    ) || matches!(method, Some("create_task" | "ensure_future"))
+}
+
+/// The connection cap of the transport the fanned-out calls use, when one is visible:
+/// `aiohttp.TCPConnector(limit=N)` or `httpx.Limits(max_connections=N)` in the client's
+/// constructor.
+fn transport_cap<'t>(ctx: &Context<'_, 't>, calls: &[Node<'t>]) -> Option<u64> {
+    calls.iter().find_map(|call| {
+        let inner = awaited_call(ctx, *call);
+        let mut clients = Vec::new();
+        if let Some(net) = network::classify(ctx, inner) {
+            clients.extend(net.client.and_then(|c| c.made_by));
+        }
+        let args = inner.child_by_field_name("arguments")?;
+        let mut cursor = args.walk();
+        for arg in args.named_children(&mut cursor) {
+            if matches!(arg.kind(), "identifier" | "attribute") {
+                clients.extend(network::origin(ctx, arg).and_then(|o| o.made_by));
+            }
+        }
+        clients.into_iter().find_map(|ctor| pool_limit(ctx, ctor))
+    })
+}
+
+fn pool_limit<'t>(ctx: &Context<'_, 't>, ctor: Node<'t>) -> Option<u64> {
+    let literal = |call: Node<'t>, keyword: &str| {
+        ctx.keyword(call, keyword)
+            .and_then(|k| k.child_by_field_name("value"))
+            .filter(|v| v.kind() == "integer")
+            .and_then(|v| ctx.text(v).replace('_', "").parse::<u64>().ok())
+    };
+    for (keyword, class, field) in [
+        ("connector", "aiohttp.TCPConnector", "limit"),
+        ("limits", "httpx.Limits", "max_connections"),
+    ] {
+        let value = ctx
+            .keyword(ctor, keyword)
+            .and_then(|k| k.child_by_field_name("value"));
+        let made = match value {
+            Some(v) if v.kind() == "call" => Some(v),
+            Some(v) => network::origin(ctx, v).and_then(|o| o.made_by),
+            None => None,
+        };
+        let is_class = made
+            .and_then(|m| m.child_by_field_name("function"))
+            .and_then(|f| ctx.semantic.qualified_name(f))
+            .is_some_and(|q| q == class);
+        if let Some(n) = made.filter(|_| is_class).and_then(|m| literal(m, field)) {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// A list the gather spreads that the function reads again after the gather: bounding its
+/// elements would change what it holds.
+fn outliving_list<'t>(
+    ctx: &Context<'_, 't>,
+    gather: Node<'t>,
+    splat: Node<'t>,
+    function: Node<'t>,
+) -> Option<&'t str> {
+    if splat.kind() != "identifier" {
+        return None;
+    }
+    let name = ctx.text(splat);
+    let body = function.child_by_field_name("body")?;
+    identifiers_named(ctx, body, name)
+        .into_iter()
+        .any(|n| n.start_byte() >= gather.end_byte())
+        .then_some(name)
 }
 
 /// The awaitable expressions a starred gather argument is built from, and where the list is
@@ -259,87 +411,255 @@ enum Element<'t> {
 }
 
 fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) -> Element<'t> {
-    if element.kind() != "call" {
-        return Element::Refuse(format!(
-            "its awaitables (`{}`) are tasks or futures created elsewhere and may already be \
-             running, so a limit at the gather would bound nothing; bound them where they are created",
-            ctx.text(element)
-        ));
-    }
     let callee = element.child_by_field_name("function");
     let qualified = callee.and_then(|c| ctx.semantic.qualified_name(c));
     let method = callee
         .filter(|c| c.kind() == "attribute")
         .and_then(|c| c.child_by_field_name("attribute"))
         .map(|a| ctx.text(a));
-    match (qualified.as_deref(), method) {
-        (Some("asyncio.to_thread" | "anyio.to_thread.run_sync"), _)
-        | (_, Some("run_in_executor")) => return Element::Bounded,
-        (Some("asyncio.create_task" | "asyncio.ensure_future"), _)
-        | (_, Some("create_task" | "ensure_future")) => {
-            let inner = element
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-                .filter(|a| a.kind() == "call");
-            return match inner {
-                Some(inner) => classify(ctx, inner, function),
-                None => Element::Refuse(format!(
-                    "`{}` schedules an awaitable that already exists, so a limit at the gather \
-                     would bound nothing",
-                    ctx.text(element)
-                )),
-            };
-        }
-        _ => {}
+    if runs_in_a_thread(qualified.as_deref(), method) {
+        return Element::Bounded;
+    }
+    // Futures that already run: a limit at the gather would bound nothing.
+    if matches!(
+        qualified.as_deref(),
+        Some("asyncio.wrap_future" | "asyncio.shield")
+    ) {
+        return Element::Bounded;
+    }
+    if is_task_wrapper(ctx, element) {
+        let inner = element
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind() == "call");
+        return match inner {
+            Some(inner) => classify(ctx, inner, function),
+            // `create_task(coro)` of an awaitable made elsewhere.
+            None => Element::Bounded,
+        };
     }
     let Some(callee) = callee else {
         return Element::Bounded;
     };
-    if let Some(def) = local_definition(ctx, callee) {
-        if def == function {
-            return Element::Refuse(
-                "the enclosing function calls itself in the fan-out, and per-call limiters would \
-                 multiply"
-                    .to_string(),
-            );
+    let Some(def) = network::local_definition(ctx, callee) else {
+        if is_class_name(ctx, callee) {
+            // An object with `__await__`, not a coroutine: corral cannot tell what awaiting it
+            // starts, nor defer its construction faithfully.
+            return Element::Refuse(format!(
+                "its awaitables are `{}` objects, not coroutine calls, so corral cannot tell \
+                 what a limit would hold back",
+                ctx.text(callee)
+            ));
         }
-        if holds_a_limiter(def) {
-            return Element::Bounded;
-        }
+        return Element::Wrap(element);
+    };
+    if def.child(0).is_none_or(|c| c.kind() != "async") {
+        // A synchronous function returning an awaitable made elsewhere.
+        return Element::Bounded;
+    }
+    if holds_a_limiter(def) || wraps_a_thread(ctx, def) {
+        return Element::Bounded;
+    }
+    if calls_reach(ctx, def, function, NESTED_DEPTH) {
+        return Element::Refuse(
+            "the awaitables call back into the function that fans them out, so per-call \
+             limits would multiply and \"at most N at once\" would be untrue"
+                .to_string(),
+        );
+    }
+    if let Some(inner) = nested_fan_out(ctx, def, NESTED_DEPTH) {
+        return Element::Refuse(format!(
+            "each awaitable fans out again (`{inner}`), so per-call limits would multiply and \
+             \"at most N at once\" would be untrue; bound the fan-outs with one shared limiter"
+        ));
+    }
+    if let Some(primitive) = waits_on_shared(ctx, def, element) {
+        return Element::Refuse(format!(
+            "the awaitables wait on a shared {primitive}, so with a bound smaller than their \
+             number the ones holding permits could wait forever for ones that cannot start"
+        ));
     }
     Element::Wrap(element)
 }
 
-/// The `def` a callee refers to in this module: a function name or `self.method`.
-fn local_definition<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<Node<'t>> {
-    match callee.kind() {
-        "identifier" => {
-            let binding = ctx.semantic.origin(callee)?;
-            (binding.kind == BindingKind::FunctionDef).then_some(binding.node)
+/// How many calls deep nested fan-outs and recursion are looked for.
+const NESTED_DEPTH: usize = 2;
+
+fn runs_in_a_thread(qualified: Option<&str>, method: Option<&str>) -> bool {
+    matches!(
+        qualified,
+        Some("asyncio.to_thread" | "anyio.to_thread.run_sync")
+    ) || method == Some("run_in_executor")
+}
+
+/// `Name(...)` where `Name` is a class: defined in the module, or imported and spelled as one.
+fn is_class_name<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> bool {
+    let last = match callee.kind() {
+        "attribute" => callee.child_by_field_name("attribute").map(|a| ctx.text(a)),
+        _ => Some(ctx.text(callee)),
+    };
+    let capitalised = last.is_some_and(|l| l.starts_with(|c: char| c.is_ascii_uppercase()));
+    if callee.kind() == "identifier" {
+        if let Some(binding) = ctx.semantic.origin(callee) {
+            return binding.kind == BindingKind::ClassDef
+                || (matches!(binding.kind, BindingKind::Import(_)) && capitalised);
         }
-        "attribute" => {
-            let object = callee.child_by_field_name("object")?;
-            if !matches!(ctx.text(object), "self" | "cls") {
-                return None;
+    }
+    ctx.semantic.qualified_name(callee).is_some() && capitalised
+}
+
+/// A coroutine whose work runs in a thread pool: a `to_thread` / `run_in_executor` call is all
+/// it awaits, so the executor already bounds it.
+fn wraps_a_thread<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> bool {
+    let mut found = false;
+    let mut other_awaits = false;
+    walk_body(def, |node| {
+        if node.kind() != "await" {
+            return;
+        }
+        let call = node.named_child(0).filter(|c| c.kind() == "call");
+        let callee = call.and_then(|c| c.child_by_field_name("function"));
+        let qualified = callee.and_then(|c| ctx.semantic.qualified_name(c));
+        let method = callee
+            .filter(|c| c.kind() == "attribute")
+            .and_then(|c| c.child_by_field_name("attribute"))
+            .map(|a| ctx.text(a));
+        if runs_in_a_thread(qualified.as_deref(), method) {
+            found = true;
+        } else {
+            other_awaits = true;
+        }
+    });
+    found && !other_awaits
+}
+
+/// Whether `def`'s calls reach `target`: it is `target`, or calls it through same-module calls
+/// at most `depth` deep.
+fn calls_reach<'t>(ctx: &Context<'_, 't>, def: Node<'t>, target: Node<'t>, depth: usize) -> bool {
+    if def == target {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    let mut reached = false;
+    walk_body(def, |node| {
+        if reached || node.kind() != "call" {
+            return;
+        }
+        if let Some(next) = node
+            .child_by_field_name("function")
+            .and_then(|c| network::local_definition(ctx, c))
+        {
+            reached = next == target || (next != def && calls_reach(ctx, next, target, depth - 1));
+        }
+    });
+    reached
+}
+
+/// A gather fan-out inside `def`, or in what it calls, at most `depth` calls deep.
+fn nested_fan_out<'t>(ctx: &Context<'_, 't>, def: Node<'t>, depth: usize) -> Option<&'t str> {
+    let mut found = None;
+    walk_body(def, |node| {
+        if found.is_some() || node.kind() != "call" {
+            return;
+        }
+        let Some(callee) = node.child_by_field_name("function") else {
+            return;
+        };
+        let spreads = node
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .is_some_and(|a| a.kind() == "list_splat");
+        if spreads && ctx.semantic.qualified_name(callee).as_deref() == Some("asyncio.gather") {
+            found = Some(ctx.text(callee));
+            return;
+        }
+        if depth > 1 {
+            if let Some(next) = network::local_definition(ctx, callee).filter(|n| *n != def) {
+                found = nested_fan_out(ctx, next, depth - 1);
             }
-            let method = ctx.text(callee.child_by_field_name("attribute")?);
-            let class = syntax::ancestor(callee, "class_definition")?;
-            let body = class.child_by_field_name("body")?;
-            let mut cursor = body.walk();
-            let found = body.named_children(&mut cursor).find_map(|stmt| {
-                let def = match stmt.kind() {
-                    "decorated_definition" => stmt.child_by_field_name("definition")?,
-                    _ => stmt,
-                };
-                (def.kind() == "function_definition"
-                    && def
-                        .child_by_field_name("name")
-                        .is_some_and(|n| ctx.text(n) == method))
-                .then_some(def)
-            });
-            found
         }
-        _ => None,
+    });
+    found
+}
+
+/// An asyncio `Event`, `Condition`, `Barrier` or queue the awaitable waits on, when the element
+/// hands it over or it is shared through the module or the instance: elements that wait on each
+/// other deadlock under a bound smaller than their number.
+fn waits_on_shared<'t>(
+    ctx: &Context<'_, 't>,
+    def: Node<'t>,
+    element: Node<'t>,
+) -> Option<&'static str> {
+    const PRIMITIVES: &[(&str, &str)] = &[
+        ("asyncio.Event", "asyncio.Event"),
+        ("asyncio.Condition", "asyncio.Condition"),
+        ("asyncio.Barrier", "asyncio.Barrier"),
+        ("asyncio.Queue", "asyncio.Queue"),
+        ("asyncio.LifoQueue", "asyncio.Queue"),
+        ("asyncio.PriorityQueue", "asyncio.Queue"),
+    ];
+    let kind_of = |expr: Node<'t>| -> Option<&'static str> {
+        let class = network::origin(ctx, expr)?.class;
+        PRIMITIVES
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map(|(_, k)| *k)
+    };
+    // Handed over as an argument.
+    if let Some(args) = element.child_by_field_name("arguments") {
+        let mut cursor = args.walk();
+        let handed: Vec<Node> = args.named_children(&mut cursor).collect();
+        for arg in handed {
+            let value = if arg.kind() == "keyword_argument" {
+                arg.child_by_field_name("value")
+            } else {
+                Some(arg)
+            };
+            if let Some(kind) = value.and_then(kind_of) {
+                return Some(kind);
+            }
+        }
+    }
+    // Waited on inside, through a module-level name or `self.x`.
+    let mut found = None;
+    walk_body(def, |node| {
+        if found.is_some() || node.kind() != "call" {
+            return;
+        }
+        let Some(callee) = node
+            .child_by_field_name("function")
+            .filter(|c| c.kind() == "attribute")
+        else {
+            return;
+        };
+        let method = callee
+            .child_by_field_name("attribute")
+            .map(|a| ctx.text(a));
+        if !matches!(method, Some("wait" | "get" | "join" | "wait_for")) {
+            return;
+        }
+        if let Some(object) = callee.child_by_field_name("object") {
+            found = kind_of(object);
+        }
+    });
+    found
+}
+
+/// Visits the nodes of a function's body, outside nested functions, lambdas and classes.
+fn walk_body<'t>(def: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
+    let Some(body) = def.child_by_field_name("body") else {
+        return;
+    };
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if syntax::is_nested_scope(node) {
+            continue;
+        }
+        visit(node);
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
     }
 }
 
@@ -386,28 +706,170 @@ fn inside_async_with<'t>(ctx: &Context<'_, 't>, gather: Node<'t>) -> bool {
     false
 }
 
+/// Whether an iterable is small by construction (catalog: literal-small, K = 8): a literal, a
+/// `range` of a small literal, a literal slice (`ids[:3]`, `pages[i:i + 4]`), a name bound to
+/// such a literal, a lookup in a dict literal of such literals, or these through `enumerate`,
+/// `zip`, `sorted`, `.items()`, ...
 fn is_small_literal<'t>(ctx: &Context<'_, 't>, iterable: Node<'t>) -> bool {
+    small_within(ctx, iterable, 4)
+}
+
+fn small_within<'t>(ctx: &Context<'_, 't>, iterable: Node<'t>, hops: usize) -> bool {
+    let Some(hops) = hops.checked_sub(1) else {
+        return false;
+    };
+    let literal_int = |n: Node| -> Option<i64> {
+        (n.kind() == "integer")
+            .then(|| ctx.text(n).replace('_', "").parse::<i64>().ok())
+            .flatten()
+    };
     match iterable.kind() {
-        "list" | "tuple" | "set" => {
+        "list" | "tuple" | "set" | "dictionary" => {
             let mut cursor = iterable.walk();
-            let items: Vec<Node> = iterable.named_children(&mut cursor).collect();
-            items.len() <= SMALL_LITERAL && items.iter().all(|i| i.kind() != "list_splat")
+            let items: Vec<Node> = iterable
+                .named_children(&mut cursor)
+                .filter(|i| i.kind() != "comment")
+                .collect();
+            items.len() <= SMALL_LITERAL
+                && items
+                    .iter()
+                    .all(|i| !matches!(i.kind(), "list_splat" | "dictionary_splat"))
+        }
+        "parenthesized_expression" => iterable
+            .named_child(0)
+            .is_some_and(|inner| small_within(ctx, inner, hops + 1)),
+        "identifier" => ctx.semantic.origin(iterable).is_some_and(|b| {
+            b.kind == BindingKind::Assignment
+                && b.node
+                    .child_by_field_name("right")
+                    .is_some_and(|r| small_within(ctx, r, hops))
+        }),
+        "subscript" => {
+            let Some(value) = iterable.child_by_field_name("value") else {
+                return false;
+            };
+            let mut cursor = iterable.walk();
+            let index: Vec<Node> = iterable
+                .children_by_field_name("subscript", &mut cursor)
+                .collect();
+            match index.as_slice() {
+                [slice] if slice.kind() == "slice" => {
+                    let mut cursor = slice.walk();
+                    let parts: Vec<Node> = slice.named_children(&mut cursor).collect();
+                    let text = ctx.text(*slice);
+                    let (start, stop) = match text.split_once(':') {
+                        Some((before, _)) if before.trim().is_empty() => (None, parts.first().copied()),
+                        _ => (parts.first().copied(), parts.get(1).copied()),
+                    };
+                    let width = match (start, stop) {
+                        (None, Some(stop)) => literal_int(stop),
+                        (Some(start), Some(stop)) => literal_int(start)
+                            .zip(literal_int(stop))
+                            .map(|(a, b)| b - a)
+                            .or_else(|| offset_from(ctx, start, stop)),
+                        _ => None,
+                    };
+                    width.is_some_and(|w| (0..=SMALL_LITERAL as i64).contains(&w))
+                        || small_within(ctx, value, hops)
+                }
+                // A lookup in a dict literal whose values are all small.
+                [_] => dict_literal(ctx, value).is_some_and(|dict| {
+                    let mut cursor = dict.walk();
+                    let pairs: Vec<Node> = dict.named_children(&mut cursor).collect();
+                    !pairs.is_empty()
+                        && pairs.iter().all(|p| {
+                            p.kind() == "pair"
+                                && p.child_by_field_name("value")
+                                    .is_some_and(|v| small_within(ctx, v, hops))
+                        })
+                }),
+                _ => false,
+            }
         }
         "call" => {
-            let callee = iterable.child_by_field_name("function");
-            let is_range = callee.is_some_and(|c| {
-                ctx.text(c) == "range" && ctx.semantic.lookup("range", c).is_none()
-            });
+            let Some(callee) = iterable.child_by_field_name("function") else {
+                return false;
+            };
             let args = iterable.child_by_field_name("arguments");
-            let small = args
-                .filter(|a| a.named_child_count() == 1)
-                .and_then(|a| a.named_child(0))
-                .filter(|n| n.kind() == "integer")
-                .and_then(|n| ctx.text(n).replace('_', "").parse::<usize>().ok())
-                .is_some_and(|n| n <= SMALL_LITERAL);
-            is_range && small
+            let first = args.and_then(|a| a.named_child(0));
+            if callee.kind() == "attribute" {
+                // `d.items()`, `d.keys()`, `d.values()` of a small dict.
+                let method = callee.child_by_field_name("attribute").map(|a| ctx.text(a));
+                return matches!(method, Some("items" | "keys" | "values"))
+                    && callee
+                        .child_by_field_name("object")
+                        .is_some_and(|o| small_within(ctx, o, hops));
+            }
+            let builtin = ctx.text(callee);
+            if ctx.semantic.lookup(builtin, callee).is_some() {
+                return false;
+            }
+            match builtin {
+                "range" => {
+                    let count = args.map_or(0, |a| a.named_child_count());
+                    let bounds: Vec<Option<i64>> = (0..count)
+                        .map(|i| args.and_then(|a| a.named_child(i)).and_then(literal_int))
+                        .collect();
+                    let width = match bounds.as_slice() {
+                        [Some(stop)] => Some(*stop),
+                        [Some(start), Some(stop)] => Some(stop - start),
+                        _ => None,
+                    };
+                    width.is_some_and(|w| w <= SMALL_LITERAL as i64)
+                }
+                "enumerate" | "sorted" | "reversed" | "list" | "tuple" | "set" => {
+                    first.is_some_and(|f| small_within(ctx, f, hops))
+                }
+                "zip" => args.is_some_and(|a| {
+                    let mut cursor = a.walk();
+                    let any = a
+                        .named_children(&mut cursor)
+                        .any(|x| small_within(ctx, x, hops));
+                    any
+                }),
+                _ => false,
+            }
         }
         _ => false,
+    }
+}
+
+/// `stop - start` when `stop` is `start + n` (or `n + start`) for a literal `n`.
+fn offset_from<'t>(ctx: &Context<'_, 't>, start: Node<'t>, stop: Node<'t>) -> Option<i64> {
+    if stop.kind() != "binary_operator" {
+        return None;
+    }
+    let (left, right) = (
+        stop.child_by_field_name("left")?,
+        stop.child_by_field_name("right")?,
+    );
+    let operator = stop.child_by_field_name("operator").map(|o| ctx.text(o));
+    if operator != Some("+") {
+        return None;
+    }
+    let start_text = ctx.text(start);
+    let literal = |n: Node| ctx.text(n).replace('_', "").parse::<i64>().ok();
+    if ctx.text(left) == start_text && right.kind() == "integer" {
+        literal(right)
+    } else if ctx.text(right) == start_text && left.kind() == "integer" {
+        literal(left)
+    } else {
+        None
+    }
+}
+
+/// The dict literal a name (or the expression itself) holds.
+fn dict_literal<'t>(ctx: &Context<'_, 't>, expr: Node<'t>) -> Option<Node<'t>> {
+    match expr.kind() {
+        "dictionary" => Some(expr),
+        "identifier" => {
+            let binding = ctx.semantic.origin(expr)?;
+            (binding.kind == BindingKind::Assignment)
+                .then(|| binding.node.child_by_field_name("right"))
+                .flatten()
+                .filter(|r| r.kind() == "dictionary")
+        }
+        _ => None,
     }
 }
 

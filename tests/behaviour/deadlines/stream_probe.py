@@ -6,15 +6,12 @@ from urllib.parse import urlsplit
 
 
 async def probe(host, port):
-    try:
-        reader, writer = await asyncio.open_connection(host, port)
-        writer.write(b"GET /hang HTTP/1.0\r\n\r\n")
-        await writer.drain()
-        line = await reader.readline()
-        writer.close()
-        return line
-    except TimeoutError:
-        return "handled"
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(b"GET /hang HTTP/1.0\r\n\r\n")
+    await writer.drain()
+    line = await reader.readline()
+    writer.close()
+    return line
 
 
 async def main(base_url, n):

@@ -2,35 +2,38 @@
 import asyncio
 
 import async_timeout
-import httpx
 
 
-async def scoped(client: httpx.AsyncClient, url):
+async def scoped(host):
     async with asyncio.timeout(3):
-        return await client.get(url)
+        reader, writer = await asyncio.open_connection(host, 80)
+        return await reader.readline()
 
 
-async def legacy_scope(client: httpx.AsyncClient, url):
+async def legacy_scope(host):
     async with async_timeout.timeout(3):
-        return await client.get(url)
+        reader, writer = await asyncio.open_connection(host, 80)
+        return await reader.readline()
 
 
-async def waited(client: httpx.AsyncClient, url):
-    return await asyncio.wait_for(client.get(url), 3)
+async def waited(host):
+    return await asyncio.wait_for(asyncio.open_connection(host, 80), 3)
 
 
-async def takes_timeout(client: httpx.AsyncClient, url, timeout):
-    return await client.get(url, timeout=timeout)
+async def takes_timeout(host, timeout):
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, 80), timeout)
+    return await reader.readline()
 
 
-async def _fetch(client: httpx.AsyncClient, url):
+async def _fetch(host):
     # Every caller in this module gives it a deadline.
-    return await client.get(url)
+    reader, writer = await asyncio.open_connection(host, 80)
+    return await reader.readline()
 
 
-async def caller(client, url):
+async def caller(host):
     async with asyncio.timeout(3):
-        return await _fetch(client, url)
+        return await _fetch(host)
 
 
 async def not_network(queue: asyncio.Queue, unknown_client, url):

@@ -18,6 +18,5 @@ async def latest(host, port):
         return None
 
 
-async def annotated(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-    writer.write(b"x")
-    return await reader.readline()
+async def connect(host, port):
+    return await asyncio.open_connection(host, port)

@@ -1,4 +1,4 @@
-# corral-case: timeout=30
+# corral-case: wait-timeout=30 subprocess-timeout=30
 import asyncio
 import queue
 import subprocess

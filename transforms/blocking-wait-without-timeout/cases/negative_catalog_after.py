@@ -1,4 +1,4 @@
-# corral-case: timeout=900
+# corral-case: wait-timeout=300 subprocess-timeout=900
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 

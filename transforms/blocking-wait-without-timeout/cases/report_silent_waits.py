@@ -1,6 +1,8 @@
-# corral-case: timeout=30
+# corral-case: wait-timeout=30 subprocess-timeout=30
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
+
+POOL = ThreadPoolExecutor()
 
 
 def run(fn):
@@ -9,8 +11,5 @@ def run(fn):
     t.join()
     ready = threading.Event()
     ready.wait()
-    lock = threading.Lock()
-    lock.acquire()
-    with ThreadPoolExecutor() as pool:
-        done, _ = wait([pool.submit(fn)])
+    done, _ = wait([POOL.submit(fn)])
     return done

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A script that only imports gather."""
-from asyncio import gather, run
+from asyncio import gather, open_connection, run
 
 
 async def ping(host):
+    reader, writer = await open_connection(host, 80)
+    writer.close()
     return host
 
 

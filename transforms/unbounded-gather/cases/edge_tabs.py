@@ -1,11 +1,11 @@
 import asyncio
 
 
-async def work(x):
-	return x
+async def work(client, x):
+	return await client.get(x)
 
 
-async def main(xs):
+async def main(client, xs):
 	if xs:
-		results = await asyncio.gather(*[work(x) for x in xs])
+		results = await asyncio.gather(*[work(client, x) for x in xs])
 		return results

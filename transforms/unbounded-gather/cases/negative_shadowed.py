@@ -3,21 +3,21 @@ import asyncio
 from trio_helpers import gather as trio_gather
 
 
-async def f(x):
-    return x
+async def f(client, x):
+    return await client.get(x)
 
 
-async def local_shadow(xs):
+async def local_shadow(client, xs):
     asyncio = make_fake_asyncio()
-    return await asyncio.gather(*[f(x) for x in xs])
+    return await asyncio.gather(*[f(client, x) for x in xs])
 
 
-async def parameter_shadow(xs, gather):
-    return await gather(*[f(x) for x in xs])
+async def parameter_shadow(client, xs, gather):
+    return await gather(*[f(client, x) for x in xs])
 
 
-async def other_library(xs):
-    return await trio_gather(*[f(x) for x in xs])
+async def other_library(client, xs):
+    return await trio_gather(*[f(client, x) for x in xs])
 
 
 def make_fake_asyncio():

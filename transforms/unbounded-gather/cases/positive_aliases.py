@@ -2,14 +2,14 @@ import asyncio as aio
 from asyncio import gather as g
 
 
-async def fetch(url):
-    await aio.sleep(0)
-    return url
+async def fetch(session, url):
+    async with session.get(url) as resp:
+        return await resp.text()
 
 
-async def with_module_alias(urls):
-    return await aio.gather(*[fetch(u) for u in urls])
+async def with_module_alias(session, urls):
+    return await aio.gather(*[fetch(session, u) for u in urls])
 
 
-async def with_function_alias(urls):
-    return await g(*[fetch(u) for u in urls])
+async def with_function_alias(session, urls):
+    return await g(*[fetch(session, u) for u in urls])

@@ -1,18 +1,18 @@
 import asyncio
 
 
-async def get_user(uid):
-    return uid
+async def get_user(api, uid):
+    return await api.get(f"/users/{uid}")
 
 
-async def get_order(oid):
-    return oid
+async def get_order(api, oid):
+    return await api.get(f"/orders/{oid}")
 
 
-async def load(user_ids, order_ids):
-    users = await asyncio.gather(*[get_user(u) for u in user_ids])
+async def load(api, user_ids, order_ids):
+    users = await asyncio.gather(*[get_user(api, u) for u in user_ids])
     if order_ids:
-        orders = await asyncio.gather(*[get_order(o) for o in order_ids])
+        orders = await asyncio.gather(*[get_order(api, o) for o in order_ids])
     else:
         orders = []
     return users, orders

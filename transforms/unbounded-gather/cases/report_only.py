@@ -1,32 +1,19 @@
 import asyncio
 
 
-async def fetch(url):
-    return url
+async def fetch(session, url):
+    return await session.get(url)
 
 
-def sync_caller(urls):
+def sync_caller(session, urls):
     loop = asyncio.new_event_loop()
-    return loop.run_until_complete(asyncio.gather(*[fetch(u) for u in urls]))
+    return loop.run_until_complete(asyncio.gather(*[fetch(session, u) for u in urls]))
 
 
-async def precreated(urls):
-    tasks = [asyncio.create_task(fetch(u)) for u in urls]
-    return await asyncio.gather(*[t for t in tasks])
-
-
-async def appended_tasks(urls):
-    running = []
-    for u in urls:
-        t = asyncio.ensure_future(fetch(u))
-        running.append(t)
-    return await asyncio.gather(*running)
-
-
-async def crawl(urls, depth):
+async def crawl(session, urls, depth):
     if depth == 0:
         return urls
-    return await asyncio.gather(*[crawl([u], depth - 1) for u in urls])
+    return await asyncio.gather(*[crawl(session, [u], depth - 1) for u in urls])
 
 
-async def one_line(urls): return await asyncio.gather(*[fetch(u) for u in urls])
+async def one_line(session, urls): return await asyncio.gather(*[fetch(session, u) for u in urls])
