@@ -692,15 +692,29 @@ pub fn reaches_network<'t>(ctx: &Context<'_, 't>, call: Node<'t>, depth: usize) 
     let Some(def) = local_definition(ctx, callee) else {
         return false;
     };
+    if def.child(0).is_none_or(|c| c.kind() != "async") {
+        return false;
+    }
     let Some(body) = def.child_by_field_name("body") else {
         return false;
     };
+    // Only what the coroutine awaits: a call it makes without awaiting does no I/O it waits for.
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
         if crate::syntax::is_nested_scope(node) {
             continue;
         }
-        if node.kind() == "call" && reaches_network(ctx, node, depth - 1) {
+        let awaited: Vec<Node> = match node.kind() {
+            "await" => node.named_child(0).into_iter().collect(),
+            "with_statement" if crate::syntax::is_async_with(node) => {
+                crate::syntax::with_items(node)
+            }
+            _ => Vec::new(),
+        };
+        if awaited
+            .into_iter()
+            .any(|a| a.kind() == "call" && reaches_network(ctx, a, depth - 1))
+        {
             return true;
         }
         let mut cursor = node.walk();
@@ -765,7 +779,6 @@ pub fn named_like_a_client(name: &str) -> bool {
 /// Methods that start, stop or wire up an object rather than exchange data: a fan-out of these
 /// is lifecycle fan-out, not network work over data.
 pub fn is_lifecycle_method(name: &str) -> bool {
-    let name = name.trim_start_matches('_');
     const VERBS: &[&str] = &[
         "close",
         "aclose",
@@ -795,9 +808,45 @@ pub fn is_lifecycle_method(name: &str) -> bool {
         "unsubscribe",
         "refresh",
         "wait_closed",
+        "remove_worker",
+        "retire",
+        "restart",
+        "kill",
     ];
+    // Handing an event to its handlers and receivers is lifecycle work too.
+    const EVENTS: &[&str] = &["handle", "dispatch", "notify", "emit", "on"];
+    is_lifecycle_phase(name) || starts_with_verb(name, EVENTS) || starts_with_verb(name, VERBS)
+}
+
+/// A function that sets up, starts, stops or tears down: what it fans out over is what the
+/// configuration holds, not data.
+pub fn is_lifecycle_phase(name: &str) -> bool {
+    const PHASES: &[&str] = &[
+        "setup",
+        "start",
+        "stop",
+        "close",
+        "aclose",
+        "shutdown",
+        "unload",
+        "teardown",
+        "cleanup",
+        "initialize",
+        "init",
+        "reload",
+        "restart",
+        "connect",
+        "disconnect",
+    ];
+    starts_with_verb(name, PHASES)
+}
+
+/// `name`, without leading underscores and an `async_` prefix, is one of `verbs` or starts with
+/// one followed by `_`.
+fn starts_with_verb(name: &str, verbs: &[&str]) -> bool {
+    let name = name.trim_start_matches('_');
     let stem = name.strip_prefix("async_").unwrap_or(name);
-    VERBS
+    verbs
         .iter()
         .any(|v| stem == *v || stem.starts_with(&format!("{v}_")))
 }
@@ -828,6 +877,25 @@ fn calls_a_named_client<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> bool {
                 // Database sessions are not network clients of this kind.
                 && !ctx.text(r).contains("db")
         })
+}
+
+/// The call that made the value a name holds (`x = make(...)`, `with make(...) as x`), or `self.x`
+/// in `__init__`, whether or not corral can resolve what it calls.
+pub fn made_by<'t>(ctx: &Context<'_, 't>, expr: Node<'t>) -> Option<Node<'t>> {
+    match expr.kind() {
+        "call" => Some(expr),
+        "identifier" => {
+            let binding = ctx.semantic.origin(expr)?;
+            let value = match binding.kind {
+                BindingKind::Assignment => binding.node.child_by_field_name("right")?,
+                BindingKind::With => binding.node.child_by_field_name("value")?.named_child(0)?,
+                _ => return None,
+            };
+            unawaited_call(value)
+        }
+        "attribute" => self_attribute_call(ctx, expr),
+        _ => None,
+    }
 }
 
 /// The `def` a callee refers to in this module: a function name, or `self.method` /

@@ -91,7 +91,13 @@ static QUERY: LazyQuery = LazyQuery::new(include_str!("query.scm"));
 
 /// Keys of a request body that ask a model to generate: the answer can take longer than any
 /// timeout that suits an ordinary request, and a non-streaming answer sends nothing until done.
-const GENERATION_KEYS: &[&str] = &["prompt", "messages", "max_tokens", "max_new_tokens"];
+const GENERATION_KEYS: &[&str] = &[
+    "prompt",
+    "messages",
+    "max_tokens",
+    "max_new_tokens",
+    "wait_for_model",
+];
 /// Methods of a model wrapper that run a generation (langchain's `LLM._call` and kin).
 const GENERATION_METHODS: &[&str] = &["_call", "_acall", "_generate", "_agenerate"];
 
@@ -154,13 +160,12 @@ fn judge_call<'t>(
                 "`{shown}` has no timeout: a peer that stops answering keeps it waiting \
                  forever{missed}"
             );
-            if let Some(why) = generates(ctx, call) {
+            if let Some(why) = generates(ctx, call).or_else(|| streams(ctx, call)) {
                 return Some(report(
                     call,
                     format!(
-                        "{what}; it {why}, which can take longer than a timeout that suits an \
-                         ordinary request (a non-streaming answer sends nothing until it is \
-                         done), so corral leaves the value to you"
+                        "{what}; {why}, so the wait can outlast a timeout that suits an \
+                         ordinary request and corral leaves the value to you"
                     ),
                 ));
             }
@@ -170,9 +175,23 @@ fn judge_call<'t>(
         }
         Bound::Disabled { by: By::Call, on_purpose } => {
             let value = ctx.keyword(call, "timeout")?.child_by_field_name("value")?;
+            // A named ClientTimeout is reported where it is made, once.
+            let named_constructor = value.kind() == "identifier"
+                && ctx
+                    .semantic
+                    .origin(value)
+                    .and_then(|b| b.node.child_by_field_name("right"))
+                    .is_some_and(|r| r.kind() == "call");
+            if named_constructor {
+                return None;
+            }
             disabled(ctx, call, shown, "timeout", value, on_purpose, raises, false)
         }
-        Bound::Unknown(why) if why.contains("kwargs") || why.contains("*args") => {
+        // A library with a default timeout stays bounded whatever `**kwargs` holds.
+        Bound::Unknown(why)
+            if net.library.default_bound() == Bound::None
+                && (why.contains("kwargs") || why.contains("*args")) =>
+        {
             Some(report(
                 call,
                 format!("`{shown}` has no visible timeout; {why}, so corral leaves it to you"),
@@ -236,7 +255,10 @@ fn disabled<'t>(
              answering keeps it waiting forever"
         )
     } else {
-        format!("`{shown}` disables its timeout with `{keyword}=None` and can wait forever")
+        format!(
+            "`{shown}` disables its timeout with `{keyword}={}` and can wait forever",
+            ctx.text(value)
+        )
     };
     if let Some(why) = on_purpose
         .then_some("the timeout is disabled by a named value, on purpose")
@@ -309,48 +331,138 @@ fn raises(library: Library) -> &'static str {
     }
 }
 
-/// Why the call waits for a model to generate: its body carries a prompt, or it runs in a model
-/// wrapper's generation method.
+/// Why the call waits for the server's own long work, a model's generation or a remote job, so
+/// that a timeout fit for an ordinary request would cut it off: its body carries a prompt or asks
+/// the server to wait for a model, its URL names a generation or run endpoint, or it runs in (or
+/// for) a model wrapper's generation method.
 fn generates<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> {
     let function = syntax::ancestor(call, "function_definition");
-    let in_generation_method = function
-        .and_then(|f| f.child_by_field_name("name"))
-        .is_some_and(|n| GENERATION_METHODS.contains(&ctx.text(n)))
-        && function.is_some_and(|f| syntax::ancestor(f, "class_definition").is_some());
-    if in_generation_method {
-        return Some("runs in a model's generation method");
+    if function.is_some_and(|f| is_generation_method(ctx, f)) {
+        return Some("the call runs for a model's generation");
     }
     for keyword in ["json", "data"] {
-        let Some(value) = ctx.keyword(call, keyword).and_then(|k| k.child_by_field_name("value"))
+        let Some(value) = ctx
+            .keyword(call, keyword)
+            .and_then(|k| k.child_by_field_name("value"))
         else {
             continue;
         };
-        let body = match value.kind() {
-            "identifier" => ctx
-                .semantic
-                .origin(value)
-                .and_then(|b| b.node.child_by_field_name("right")),
-            _ => Some(value),
-        };
-        if body.is_some_and(|b| has_generation_key(ctx, b)) {
-            return Some("sends a prompt for a model to generate from");
+        if body_keys(ctx, value).iter().any(|k| GENERATION_KEYS.contains(k)) {
+            return Some("the call sends a prompt for a model to generate from, or asks the server to wait for a model");
         }
     }
-    None
+    let url = url_text(ctx, call)?.to_ascii_lowercase();
+    LONG_WORK_URLS
+        .iter()
+        .any(|hint| url.contains(hint))
+        .then_some("the call goes to an endpoint that generates or runs a job while it waits")
 }
 
-fn has_generation_key(ctx: &Context, dict: Node) -> bool {
-    if dict.kind() != "dictionary" {
-        return false;
+/// Parts of a URL that name work the server does while the call waits: a model's generation,
+/// a query or a job run.
+const LONG_WORK_URLS: &[&str] = &[
+    "/chat/completions",
+    "/completions",
+    "/complete",
+    "/generate",
+    "/generation",
+    "/predict",
+    "/inference",
+    "/infer",
+    "/run",
+    "/execute",
+    "sparql",
+    "query_endpoint",
+    "/research",
+    "/smart",
+];
+
+fn is_generation_method(ctx: &Context, function: Node) -> bool {
+    function
+        .child_by_field_name("name")
+        .is_some_and(|n| GENERATION_METHODS.contains(&ctx.text(n)))
+        && syntax::ancestor(function, "class_definition").is_some()
+}
+
+/// The string keys a request body can hold: a dict literal, or every dict assigned to the name
+/// (on any branch) plus the keys set on it with `body["key"] = ...`.
+fn body_keys<'t>(ctx: &Context<'_, 't>, value: Node<'t>) -> Vec<&'t str> {
+    let mut keys = Vec::new();
+    let key_text = |k: Node<'t>| -> Option<&'t str> {
+        (k.kind() == "string").then(|| ctx.text(k).trim_matches(|c| c == '"' || c == '\''))
+    };
+    let mut dicts = Vec::new();
+    match value.kind() {
+        "dictionary" => dicts.push(value),
+        "identifier" => {
+            let name = ctx.text(value);
+            for binding in ctx.semantic.lookup(name, value).unwrap_or_default() {
+                if let Some(right) = binding.node.child_by_field_name("right") {
+                    if right.kind() == "dictionary" {
+                        dicts.push(right);
+                    }
+                }
+            }
+            // `body["prompt"] = ...` in the same function.
+            if let Some(function) = syntax::ancestor(value, "function_definition") {
+                let mut stack = vec![function];
+                while let Some(node) = stack.pop() {
+                    if node.kind() == "assignment" {
+                        let subscript = node
+                            .child_by_field_name("left")
+                            .filter(|l| l.kind() == "subscript");
+                        if let Some(l) = subscript {
+                            let on_name = l
+                                .child_by_field_name("value")
+                                .is_some_and(|v| ctx.text(v) == name);
+                            if on_name {
+                                keys.extend(l.child_by_field_name("subscript").and_then(key_text));
+                            }
+                        }
+                    }
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+            }
+        }
+        _ => {}
     }
-    let mut cursor = dict.walk();
-    let found = dict.named_children(&mut cursor).any(|pair| {
-        pair.child_by_field_name("key").is_some_and(|k| {
-            k.kind() == "string"
-                && GENERATION_KEYS.contains(&ctx.text(k).trim_matches(|c| c == '"' || c == '\''))
-        })
-    });
-    found
+    for dict in dicts {
+        let mut cursor = dict.walk();
+        for pair in dict.named_children(&mut cursor) {
+            if let Some(k) = pair.child_by_field_name("key").and_then(key_text) {
+                keys.push(k);
+            }
+            // `"options": {"wait_for_model": True}`
+            if let Some(inner) = pair.child_by_field_name("value").filter(|v| v.kind() == "dictionary") {
+                keys.extend(body_keys(ctx, inner));
+            }
+        }
+    }
+    keys
+}
+
+/// The text of the URL a request goes to: its `url=` or first positional argument (after the
+/// method of `request`), followed through a local name to the value assigned to it.
+fn url_text<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'t str> {
+    let (positional, _) = ctx.split_arguments(call);
+    let is_request = call
+        .child_by_field_name("function")
+        .map(|f| ctx.text(f))
+        .is_some_and(|t| t == "request" || t.ends_with(".request"));
+    let url = ctx
+        .keyword(call, "url")
+        .and_then(|k| k.child_by_field_name("value"))
+        .or_else(|| positional.get(usize::from(is_request)).copied())?;
+    match url.kind() {
+        "identifier" => ctx
+            .semantic
+            .origin(url)
+            .and_then(|b| b.node.child_by_field_name("right"))
+            .map(|r| ctx.text(r))
+            .or(Some(ctx.text(url))),
+        _ => Some(ctx.text(url)),
+    }
 }
 
 /// Why the call streams, so that a timeout may be off on purpose: `client.stream(...)`,
@@ -362,14 +474,14 @@ fn streams<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> {
         .flatten()
         .map(|a| ctx.text(a));
     if matches!(method, Some("stream" | "ws_connect")) {
-        return Some("it streams, where a disabled timeout is usually on purpose");
+        return Some("the call streams, and a stream may be quiet for long");
     }
     let streaming_keyword = ctx
         .keyword(call, "stream")
         .and_then(|k| k.child_by_field_name("value"))
         .is_some_and(|v| ctx.text(v) == "True");
     if streaming_keyword {
-        return Some("it streams, where a disabled timeout is usually on purpose");
+        return Some("the call streams, and a stream may be quiet for long");
     }
     const RELAYS: &[&str] = &[
         "iter_content",
@@ -390,7 +502,7 @@ fn streams<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> {
     RELAYS
         .iter()
         .any(|w| crate::outline::has_word(body.as_bytes(), w))
-        .then_some("the function relays a stream, where a disabled timeout is usually on purpose")
+        .then_some("the function relays a stream, which may be quiet for long")
 }
 
 /// Whether the call's value is assigned to a module-level name: a named setting.
