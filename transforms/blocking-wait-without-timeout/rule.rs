@@ -248,7 +248,7 @@ fn idle_or_bounded<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>) 
     if let Some(def) = function {
         let name = def.child_by_field_name("name").map_or("", |n| ctx.text(n));
         // Test code, and functions whose callers choose the timeout.
-        if name.starts_with("test_") {
+        if name.starts_with("test_") || in_test_class(ctx, def) {
             return true;
         }
         let takes_timeout = def.child_by_field_name("parameters").is_some_and(|p| {
@@ -351,9 +351,18 @@ fn follows_a_stop_signal<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> bool {
             return false;
         };
         let text = ctx.text(stmt);
-        let signals = SIGNALS.iter().any(|s| {
-            text.contains(&format!(".{s}(")) || text.starts_with(&format!("{s}("))
-        });
+        // `worker.stopping = True` is a stop signal too.
+        let flag = stmt.kind() == "expression_statement"
+            && stmt.named_child(0).is_some_and(|a| {
+                a.kind() == "assignment"
+                    && a.child_by_field_name("left").is_some_and(|l| l.kind() == "attribute")
+                    && a.child_by_field_name("right")
+                        .is_some_and(|r| matches!(ctx.text(r), "True" | "False"))
+            });
+        let signals = flag
+            || SIGNALS.iter().any(|s| {
+                text.contains(&format!(".{s}(")) || text.starts_with(&format!("{s}("))
+            });
         if signals {
             return true;
         }
@@ -369,6 +378,19 @@ fn after_communicate<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t>
     };
     let before = &ctx.src[stop.start_byte()..call.start_byte()];
     before.contains(&format!("{}.communicate(", ctx.text(object)))
+}
+
+/// A method of a test class: `class TestX`, `class XTest(s)`, or a `...TestCase` subclass.
+fn in_test_class<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> bool {
+    let Some(class) = syntax::ancestor(def, "class_definition") else {
+        return false;
+    };
+    let name = class.child_by_field_name("name").map_or("", |n| ctx.text(n));
+    let bases = class
+        .child_by_field_name("superclasses")
+        .map_or("", |b| ctx.text(b));
+    name.starts_with("Test") || name.ends_with("Test") || name.ends_with("Tests")
+        || bases.contains("TestCase")
 }
 
 /// Whether a child process must not get a timeout: it inherits the terminal (nothing is
@@ -406,11 +428,25 @@ fn long_running_child<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t
         .child_by_field_name("function")
         .and_then(|f| ctx.semantic.qualified_name(f))
         .unwrap_or_default();
+    // Output read back through a pipe: a short helper whose answer the code waits for. Output
+    // sent to the terminal or thrown away is a job that runs as long as it needs.
+    let piped = |keyword: &str| {
+        ctx.keyword(launch, keyword)
+            .and_then(|k| k.child_by_field_name("value"))
+            .is_some_and(|v| {
+                ctx.text(v) == "True" || ctx.text(v).ends_with("PIPE")
+            })
+    };
     let captures = launcher == "subprocess.check_output"
-        || ctx.keyword(launch, "capture_output").is_some()
-        || ctx.keyword(launch, "stdout").is_some()
-        || ctx.keyword(launch, "input").is_some();
-    !captures
+        || piped("capture_output")
+        || piped("stdout");
+    let installs = args.is_some_and(|a| {
+        let text = ctx.text(a);
+        ["install", "deploy", "build", "wheel", "upgrade"]
+            .iter()
+            .any(|w| crate::outline::has_word(text.as_bytes(), w))
+    });
+    !captures || installs
 }
 
 /// The program a command runs: the first item of a literal argument list, or the first word of

@@ -116,6 +116,17 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         .enclosing_function_scope(gather)
         .expect("async context has a function");
     let function = sem.scope(function_scope).node;
+    // Fan-out while setting up, starting or stopping: over what configuration holds.
+    let name = function
+        .child_by_field_name("name")
+        .map_or("", |n| ctx.text(n));
+    // A benchmark or load test fans out on purpose: the load is what it measures.
+    let measures = ["benchmark", "stress", "load_test"]
+        .iter()
+        .any(|w| name.trim_start_matches('_').starts_with(w) || name.contains(&format!("_{w}")));
+    if network::is_lifecycle_phase(name) || measures {
+        return Verdict::Leave;
+    }
     let report = |why: String| {
         Verdict::Report(format!(
             "asyncio.gather fans out network calls over {over} with no bound; {why}"
@@ -152,6 +163,9 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         over,
     })
 }
+
+/// botocore's default `max_pool_connections`.
+const BOTOCORE_POOL: u64 = 10;
 
 /// How many calls deep the awaitables' network I/O is looked for.
 const NETWORK_DEPTH: usize = 2;
@@ -217,11 +231,17 @@ fn transport_cap<'t>(ctx: &Context<'_, 't>, calls: &[Node<'t>]) -> Option<u64> {
         if let Some(net) = network::classify(ctx, inner) {
             clients.extend(net.client.and_then(|c| c.made_by));
         }
+        // A method of a client made here (`client.invoke(...)`), or a client passed in.
+        let receiver = inner
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+            .and_then(|f| f.child_by_field_name("object"));
+        clients.extend(receiver.and_then(|r| network::made_by(ctx, r)));
         let args = inner.child_by_field_name("arguments")?;
         let mut cursor = args.walk();
         for arg in args.named_children(&mut cursor) {
             if matches!(arg.kind(), "identifier" | "attribute") {
-                clients.extend(network::origin(ctx, arg).and_then(|o| o.made_by));
+                clients.extend(network::made_by(ctx, arg));
             }
         }
         clients.into_iter().find_map(|ctor| pool_limit(ctx, ctor))
@@ -235,6 +255,25 @@ fn pool_limit<'t>(ctx: &Context<'_, 't>, ctor: Node<'t>) -> Option<u64> {
             .filter(|v| v.kind() == "integer")
             .and_then(|v| ctx.text(v).replace('_', "").parse::<u64>().ok())
     };
+    // botocore and aiobotocore clients (`session.create_client(...)`) keep at most
+    // `max_pool_connections` connections, 10 unless their `config=` says otherwise.
+    let creates_client = ctor
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+        .and_then(|f| f.child_by_field_name("attribute"))
+        .is_some_and(|a| ctx.text(a) == "create_client");
+    if creates_client {
+        let configured = ctx
+            .keyword(ctor, "config")
+            .and_then(|k| k.child_by_field_name("value"))
+            .and_then(|v| network::made_by(ctx, v))
+            .map(|config| literal(config, "max_pool_connections"));
+        return match configured {
+            Some(Some(n)) => Some(n),
+            Some(None) => None,
+            None => Some(BOTOCORE_POOL),
+        };
+    }
     for (keyword, class, field) in [
         ("connector", "aiohttp.TCPConnector", "limit"),
         ("limits", "httpx.Limits", "max_connections"),
@@ -572,7 +611,18 @@ fn nested_fan_out<'t>(ctx: &Context<'_, 't>, def: Node<'t>, depth: usize) -> Opt
             .and_then(|a| a.named_child(0))
             .is_some_and(|a| a.kind() == "list_splat");
         if spreads && ctx.semantic.qualified_name(callee).as_deref() == Some("asyncio.gather") {
-            found = Some(ctx.text(callee));
+            // Only a fan-out of network calls multiplies the load; one over hooks does not.
+            let splat = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .and_then(|s| s.named_child(0));
+            let network = splat
+                .and_then(|s| s.child_by_field_name("body"))
+                .and_then(|e| element_call(ctx, e))
+                .is_some_and(|c| network::reaches_network(ctx, awaited_call(ctx, c), 1));
+            if network {
+                found = Some(ctx.text(callee));
+            }
             return;
         }
         if depth > 1 {
@@ -761,12 +811,19 @@ fn small_within<'t>(ctx: &Context<'_, 't>, iterable: Node<'t>, hops: usize) -> b
                         Some((before, _)) if before.trim().is_empty() => (None, parts.first().copied()),
                         _ => (parts.first().copied(), parts.get(1).copied()),
                     };
+                    // `items[i : i + batch_size]`: a batch whose size the code chose, one
+                    // batch at a time.
+                    let batch = start
+                        .zip(stop)
+                        .is_some_and(|(a, b)| offset_from(ctx, a, b).is_some());
+                    if batch {
+                        return true;
+                    }
                     let width = match (start, stop) {
                         (None, Some(stop)) => literal_int(stop),
-                        (Some(start), Some(stop)) => literal_int(start)
-                            .zip(literal_int(stop))
-                            .map(|(a, b)| b - a)
-                            .or_else(|| offset_from(ctx, start, stop)),
+                        (Some(start), Some(stop)) => {
+                            literal_int(start).zip(literal_int(stop)).map(|(a, b)| b - a)
+                        }
                         _ => None,
                     };
                     width.is_some_and(|w| (0..=SMALL_LITERAL as i64).contains(&w))
@@ -834,8 +891,8 @@ fn small_within<'t>(ctx: &Context<'_, 't>, iterable: Node<'t>, hops: usize) -> b
     }
 }
 
-/// `stop - start` when `stop` is `start + n` (or `n + start`) for a literal `n`.
-fn offset_from<'t>(ctx: &Context<'_, 't>, start: Node<'t>, stop: Node<'t>) -> Option<i64> {
+/// `n` when `stop` is `start + n` (or `n + start`): the text of `n`.
+fn offset_from<'t>(ctx: &Context<'_, 't>, start: Node<'t>, stop: Node<'t>) -> Option<&'t str> {
     if stop.kind() != "binary_operator" {
         return None;
     }
@@ -848,11 +905,10 @@ fn offset_from<'t>(ctx: &Context<'_, 't>, start: Node<'t>, stop: Node<'t>) -> Op
         return None;
     }
     let start_text = ctx.text(start);
-    let literal = |n: Node| ctx.text(n).replace('_', "").parse::<i64>().ok();
-    if ctx.text(left) == start_text && right.kind() == "integer" {
-        literal(right)
-    } else if ctx.text(right) == start_text && left.kind() == "integer" {
-        literal(left)
+    if ctx.text(left) == start_text {
+        Some(ctx.text(right))
+    } else if ctx.text(right) == start_text {
+        Some(ctx.text(left))
     } else {
         None
     }

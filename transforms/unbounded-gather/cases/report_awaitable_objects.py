@@ -10,7 +10,7 @@ class Worker:
         return self.session.get(self.address).__await__()
 
 
-async def start_workers(session, addresses):
+async def probe_workers(session, addresses):
     workers = [Worker(session, a) for a in addresses]
     await asyncio.gather(*workers)
     # The list outlives the gather: bounding would change what it holds.
