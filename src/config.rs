@@ -48,6 +48,9 @@ pub struct PackageConfig {
     pub config: FileConfig,
     /// `requires-python` of the package's `pyproject.toml`.
     pub requires_python: Option<PyVersion>,
+    /// The formatter's line length: `[tool.ruff]` or `[tool.black]` `line-length` in the
+    /// package's `pyproject.toml`, or `line-length` in its `ruff.toml` / `.ruff.toml`.
+    pub line_length: Option<usize>,
     pub exclude: Option<GlobSet>,
     /// Whether the nearest project metadata (`pyproject.toml`, `requirements*.txt`,
     /// `setup.cfg`) mentions httpx; `None` when there is no metadata at all.
@@ -147,12 +150,21 @@ pub fn own_config(dir: &Path) -> Result<Option<PackageConfig>> {
     if has_pyproject {
         let doc = read_toml(&pyproject)?;
         package.requires_python = requires_python(&doc, &pyproject)?;
+        package.line_length = ["ruff", "black"]
+            .iter()
+            .find_map(|tool| line_length(doc.get("tool").and_then(|t| t.get(*tool))?.as_table()?));
         if let Some(table) = doc.get("tool").and_then(|t| t.get("corral")) {
             let table = table
                 .as_table()
                 .ok_or_else(|| anyhow!("{}: `tool.corral` must be a table", pyproject.display()))?;
             package.config = parse(table, &pyproject, "tool.corral.")?;
             package.source = Some(pyproject.clone());
+        }
+    }
+    for name in ["ruff.toml", ".ruff.toml"] {
+        let path = dir.join(name);
+        if package.line_length.is_none() && path.is_file() {
+            package.line_length = line_length(&read_toml(&path)?);
         }
     }
     if has_corral {
@@ -168,6 +180,12 @@ pub fn own_config(dir: &Path) -> Result<Option<PackageConfig>> {
         package.exclude = Some(glob_set(&package.config.exclude, &origin)?);
     }
     Ok(Some(package))
+}
+
+/// `line-length` of a ruff or black table, when it is a sensible whole number.
+fn line_length(table: &toml::Table) -> Option<usize> {
+    let n = table.get("line-length")?.as_integer()?;
+    usize::try_from(n).ok().filter(|n| (40..=1000).contains(n))
 }
 
 fn read_toml(path: &Path) -> Result<toml::Table> {

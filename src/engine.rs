@@ -284,6 +284,16 @@ pub fn run(
         }
     }
     if text != source.text {
+        // Lines the rewrites made too long are laid out as the project's formatter would.
+        let changed = changed_lines(&source.text, &text);
+        let laid =
+            crate::layout::fit_lines(&text, tree.root_node(), &changed, settings.line_length);
+        if let Some(laid) = crate::layout::apply_if_parses(&text, &laid) {
+            if let Some(new_tree) = parse(&laid) {
+                text = laid;
+                tree = new_tree;
+            }
+        }
         if let Some(cleaned) = crate::unused_imports::remove_newly_unused(
             &source.text,
             &original_imports,
@@ -295,6 +305,25 @@ pub fn run(
         outcome.fixed = Some(text);
     }
     Ok(outcome)
+}
+
+/// The byte ranges of the lines of `after` that are not lines of `before`.
+fn changed_lines(before: &str, after: &str) -> Vec<std::ops::Range<usize>> {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut ranges = Vec::new();
+    let mut offset = 0;
+    for change in diff.iter_all_changes() {
+        let len = change.value().len();
+        match change.tag() {
+            similar::ChangeTag::Insert => {
+                ranges.push(offset..offset + len);
+                offset += len;
+            }
+            similar::ChangeTag::Equal => offset += len,
+            similar::ChangeTag::Delete => {}
+        }
+    }
+    ranges
 }
 
 /// The whole tree of `text`, or why the file is skipped.
@@ -466,7 +495,12 @@ fn pass_edits(
         }
     }
     modules.sort();
-    edits.extend(header_edits(root, text, &modules, &statements));
+    let first_edit = edits
+        .iter()
+        .map(|e| e.range.start)
+        .min()
+        .unwrap_or(text.len());
+    edits.extend(header_edits(root, text, &modules, &statements, first_edit));
     for edit in &mut edits {
         edit.text = source.with_newlines(&edit.text).into_owned();
     }

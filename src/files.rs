@@ -223,6 +223,7 @@ impl Resolver {
             settings.timeout = timeout;
             settings.timeout_chosen = true;
         }
+        settings.line_length = package.line_length.unwrap_or(settings.line_length);
         settings.wait_timeout = o.wait_timeout.or(cfg.wait_timeout);
         settings.subprocess_timeout = o.subprocess_timeout.or(cfg.subprocess_timeout);
         for (rule, own) in &cfg.per_transform {

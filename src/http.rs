@@ -488,6 +488,20 @@ pub fn response_fixups(ctx: &Context, attribute: Node) -> Option<Vec<Edit>> {
             let call = attribute.parent().filter(|c| c.kind() == "call")?;
             let statement = call.parent().filter(|s| s.kind() == "expression_statement");
             match statement {
+                // On a line of its own, the guard gets a line of its own, as a formatter
+                // lays a compound statement out.
+                Some(_) if object.kind() == "identifier" && ctx.starts_line(call.start_byte()) => {
+                    let indent = ctx.line_indent(call.start_byte());
+                    let unit = if indent.starts_with('\t') {
+                        "\t"
+                    } else {
+                        "    "
+                    };
+                    Some(vec![Edit::insert(
+                        call.start_byte(),
+                        format!("if {}.is_error:\n{indent}{unit}", ctx.text(object)),
+                    )])
+                }
                 Some(_) if object.kind() == "identifier" => Some(vec![Edit::insert(
                     call.start_byte(),
                     format!("if {}.is_error: ", ctx.text(object)),
@@ -618,8 +632,9 @@ impl BoundedFanOut {
         );
         let inner = match &self.client {
             Some((client_ref, timeout, client)) => {
+                // A blank line before the nested `async def`, as ruff and black want it.
                 text.push_str(&format!(
-                    "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
+                    "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n\n"
                 ));
                 format!("{indent}{unit}")
             }

@@ -10,7 +10,14 @@ use tree_sitter::Node;
 use crate::rule::Edit;
 
 /// Edits that add `import <module>` for each of `modules` and each of `statements` once.
-pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[String]) -> Vec<Edit> {
+/// `before` is the offset of the first fix edit: the statements are defined above any use.
+pub fn header_edits(
+    root: Node,
+    src: &str,
+    modules: &[String],
+    statements: &[String],
+    before: usize,
+) -> Vec<Edit> {
     let layout = Layout::of(root, src);
     let mut edits: Vec<Edit> = Vec::new();
     let mut after_block = String::new();
@@ -55,10 +62,16 @@ pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[Str
         }
     }
     if !after_block.is_empty() {
-        let at = layout
+        let leading = layout
             .imports
             .last()
             .map_or(layout.header_end, |i| i.line_end);
+        // After the whole import block, imports under `try`/`if` included, so that no import
+        // follows the constants (E402); but above the first use.
+        let at = match layout.block_end {
+            Some(end) if end > leading && end <= before => end,
+            _ => leading,
+        };
         let mut text = String::new();
         if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
             text.push('\n');
@@ -68,11 +81,29 @@ pub fn header_edits(root: Node, src: &str, modules: &[String], statements: &[Str
             text.push('\n');
         }
         text.push_str(&after_block);
-        let next_line_blank = src[at..]
-            .split('\n')
-            .next()
-            .is_some_and(|l| l.trim().is_empty());
-        if !next_line_blank && at < src.len() {
+        // A definition after the constants stands two blank lines below them, as formatters
+        // want; anything else one.
+        let rest = &src[at..];
+        let blank_lines = rest
+            .split_inclusive('\n')
+            .take_while(|l| l.trim().is_empty() && l.ends_with('\n'))
+            .count();
+        let next = rest
+            .split_inclusive('\n')
+            .find(|l| !l.trim().is_empty())
+            .map(str::trim_start);
+        let wanted: usize = match next {
+            None => 0,
+            Some(l)
+                if ["def ", "async def ", "class ", "@"]
+                    .iter()
+                    .any(|k| l.starts_with(k)) =>
+            {
+                2
+            }
+            Some(_) => 1,
+        };
+        for _ in blank_lines..wanted {
             text.push('\n');
         }
         edits.push(Edit::insert(at, text));
@@ -90,10 +121,13 @@ struct ImportLine {
 }
 
 struct Layout {
-    /// Where the docstring and `__future__` imports end (a line start).
+    /// Where the leading comments, docstring and `__future__` imports end (a line start).
     header_end: usize,
     /// The leading block of top-level imports, in order.
     imports: Vec<ImportLine>,
+    /// Where the last module-level import before the first definition ends, counting imports
+    /// under `try`, `if` and `with` (a line start).
+    block_end: Option<usize>,
 }
 
 impl Layout {
@@ -105,10 +139,8 @@ impl Layout {
         for stmt in root.named_children(&mut cursor) {
             let line_end = after_line(src, stmt.end_byte());
             match stmt.kind() {
-                // A shebang, licence or coding comment right at the top stays on top.
-                "comment"
-                    if imports.is_empty() && header_end == line_start(src, stmt.start_byte()) =>
-                {
+                // A shebang, licence or coding comment above all code stays on top.
+                "comment" if imports.is_empty() && !seen_code => {
                     header_end = line_end;
                 }
                 "comment" => {}
@@ -134,11 +166,41 @@ impl Layout {
                 _ => break,
             }
         }
+        let mut block_end = None;
+        let mut cursor = root.walk();
+        for stmt in root.named_children(&mut cursor) {
+            match stmt.kind() {
+                "function_definition" | "class_definition" | "decorated_definition" => break,
+                "import_statement" | "import_from_statement" | "future_import_statement" => {
+                    block_end = Some(after_line(src, stmt.end_byte()));
+                }
+                "if_statement" | "try_statement" | "with_statement" if holds_import(stmt) => {
+                    block_end = Some(after_line(src, stmt.end_byte()));
+                }
+                _ => {}
+            }
+        }
         Layout {
             header_end,
             imports,
+            block_end,
         }
     }
+}
+
+/// Whether a compound statement's blocks import at their top level (`try: import ujson`).
+fn holds_import(stmt: Node) -> bool {
+    let mut stack = vec![stmt];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "import_statement" | "import_from_statement" => return true,
+            "function_definition" | "class_definition" => continue,
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }
 
 fn imported_module(stmt: Node, src: &str) -> String {
@@ -284,7 +346,7 @@ mod tests {
         let tree = parse(src).unwrap();
         let modules: Vec<String> = modules.iter().map(|m| m.to_string()).collect();
         let statements: Vec<String> = statements.iter().map(|m| m.to_string()).collect();
-        let mut edits = header_edits(tree.root_node(), src, &modules, &statements);
+        let mut edits = header_edits(tree.root_node(), src, &modules, &statements, src.len());
         edits.sort_by_key(|e| e.range.start);
         let mut out = src.to_string();
         for edit in edits.iter().rev() {
@@ -361,10 +423,34 @@ mod tests {
     }
 
     #[test]
+    fn constants_follow_the_whole_import_block() {
+        assert_eq!(
+            add(
+                "import os\n\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n\nlog = 1\n\n\ndef f():\n    pass\n",
+                &[],
+                &["LIMIT = 3"]
+            ),
+            "import os\n\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n\nLIMIT = 3\n\nlog = 1\n\n\ndef f():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn a_licence_header_stays_whole() {
+        assert_eq!(
+            add(
+                "# Copyright the authors.\n\n# Licensed under the MIT licence.\n\n\ndef f():\n    pass\n",
+                &[],
+                &["LIMIT = 3"]
+            ),
+            "# Copyright the authors.\n\n# Licensed under the MIT licence.\n\nLIMIT = 3\n\n\ndef f():\n    pass\n"
+        );
+    }
+
+    #[test]
     fn empty_module_gets_import_and_constant() {
         assert_eq!(
             add("async def f():\n    pass\n", &["asyncio"], &["LIMIT = 3"]),
-            "import asyncio\n\nLIMIT = 3\n\nasync def f():\n    pass\n"
+            "import asyncio\n\nLIMIT = 3\n\n\nasync def f():\n    pass\n"
         );
     }
 }

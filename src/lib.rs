@@ -12,6 +12,7 @@ pub mod files;
 pub mod git;
 pub mod http;
 pub mod imports;
+pub mod layout;
 pub mod network;
 pub mod outline;
 pub mod parse;

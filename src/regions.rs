@@ -528,24 +528,6 @@ fn push_merged(ranges: &mut Vec<Range<usize>>, range: Range<usize>) {
     }
 }
 
-/// Whether a statement is a lone string literal (a docstring), prefixes allowed.
-fn is_string_statement(text: &[u8]) -> bool {
-    let start = text
-        .iter()
-        .position(|c| !c.is_ascii_alphabetic())
-        .unwrap_or(text.len());
-    if start > 2 || !matches!(text.get(start), Some(b'\'' | b'"')) {
-        return false;
-    }
-    let Some(end) = outline::string_end(text, start) else {
-        return false;
-    };
-    text[end..]
-        .iter()
-        .find(|c| !matches!(c, b' ' | b'\t' | b'\r'))
-        .is_none_or(|&c| c == b'\n' || c == b'#')
-}
-
 /// Module-level names the transforms look up whether or not a read piece mentions them.
 const LOOKED_UP: &[&str] = &["TIMEOUT_SECONDS", "MAX_CONCURRENCY"];
 
@@ -656,13 +638,12 @@ impl<'s> Chooser<'s> {
     /// Reads the module-level units up to and including the first that is not a docstring or an
     /// import: the part of the module `imports::Layout` reads.
     fn read_header(&mut self) {
+        // Constants go after the last import above the first definition (`imports::Layout`),
+        // so every module-level statement up to that definition is read.
+        // The definition that ends the scan is read too, so that the tree shows where it stops.
         for (u, unit) in self.units.iter().enumerate() {
             self.top[u].read = true;
-            let text = &self.src[unit.token..unit.range.end];
-            let header = matches!(unit.kind, Kind::Statement)
-                && (matches!(outline::first_word(text), Some("import" | "from"))
-                    || is_string_statement(text));
-            if !header {
+            if !matches!(unit.kind, Kind::Statement) {
                 break;
             }
         }

@@ -100,6 +100,10 @@ impl<'t> Context<'_, 't> {
         &self.src[node.byte_range()]
     }
 
+    pub fn text_range(&self, range: std::ops::Range<usize>) -> &'t str {
+        &self.src[range]
+    }
+
     /// The whitespace that starts the line holding `offset`.
     pub fn line_indent(&self, offset: usize) -> &'t str {
         let start = self.line_start(offset);
@@ -164,7 +168,14 @@ impl<'t> Context<'_, 't> {
             return (base.to_string(), Vec::new());
         }
         let name = sem.fresh_name(base);
-        (name.clone(), vec![format!("{name} = {value}  # {comment}")])
+        let line = format!("{name} = {value}  # {comment}");
+        // The comment goes when it would push the line past the formatter's length.
+        let statement = if line.chars().count() <= self.settings.line_length {
+            line
+        } else {
+            format!("{name} = {value}")
+        };
+        (name.clone(), vec![statement])
     }
 
     /// The constant every deadline transform uses for `--timeout`: one name per module.
@@ -172,7 +183,7 @@ impl<'t> Context<'_, 't> {
         self.module_constant(
             "TIMEOUT_SECONDS",
             &seconds(self.settings.timeout),
-            "corral: seconds a network call or wait may take before it fails; from --timeout",
+            "corral: seconds a network call may wait; from --timeout",
             at,
         )
     }
@@ -192,7 +203,7 @@ impl<'t> Context<'_, 't> {
         self.module_constant(
             "SUBPROCESS_TIMEOUT_SECONDS",
             &crate::rule::seconds(seconds),
-            "corral: seconds a child process may run; from --subprocess-timeout",
+            "corral: seconds a child process may run",
             at,
         )
     }
@@ -202,7 +213,7 @@ impl<'t> Context<'_, 't> {
         self.module_constant(
             "MAX_CONCURRENCY",
             &self.settings.max_concurrency.to_string(),
-            "corral: most awaitables one fan-out runs at once; keep <= the HTTP client's pool size",
+            "corral: most calls a fan-out runs at once",
             at,
         )
     }

@@ -62,6 +62,8 @@ pub struct Settings {
     pub httpx_missing: bool,
     /// Parse every file whole instead of only the parts the transforms read.
     pub whole_files: bool,
+    /// The line length inserted code keeps to, as the project's formatter would.
+    pub line_length: usize,
 }
 
 /// The HTTP client a rewrite to asyncio uses.
@@ -96,6 +98,7 @@ impl Default for Settings {
             http_client: HttpClient::Httpx,
             httpx_missing: false,
             whole_files: false,
+            line_length: 88,
         }
     }
 }

@@ -46,6 +46,20 @@ pub fn remove_newly_unused(
             .filter(|(_, unused)| !**unused)
             .map(|((item, _), _)| &fixed[item.byte_range()])
             .collect();
+        // An import laid out one name per line loses the lines of the names it drops, so that
+        // its layout stays what the formatter made it.
+        let own_lines: Option<Vec<Edit>> = items
+            .iter()
+            .zip(&unused)
+            .filter(|(_, unused)| **unused)
+            .map(|((item, _), _)| item_line(fixed, *item))
+            .collect();
+        if !kept.is_empty() && fixed[statement.byte_range()].contains('\n') {
+            if let Some(lines) = own_lines {
+                edits.extend(lines);
+                continue;
+            }
+        }
         edits.push(if kept.is_empty() {
             if shares_its_lines(fixed, statement) {
                 // `x = 1; import requests`: removing the lines would take `x = 1` along.
@@ -75,6 +89,21 @@ pub fn remove_newly_unused(
     first_syntax_error(&tree, &cleaned)
         .is_none()
         .then_some(cleaned)
+}
+
+/// Removing the line an imported item stands on alone (with its comma).
+fn item_line(text: &str, item: Node) -> Option<Edit> {
+    let start = text[..item.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[item.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| item.end_byte() + i + 1);
+    let before = &text[start..item.start_byte()];
+    let after = text[item.end_byte()..end].trim_end_matches(['\n', '\r']);
+    let alone = before.trim().is_empty() && matches!(after.trim(), "," | "");
+    alone.then(|| Edit {
+        range: start..end,
+        text: String::new(),
+    })
 }
 
 /// Each imported item of a statement and the name it binds: `a.b` binds `a`, `x as y` binds `y`.
@@ -176,6 +205,18 @@ mod tests {
         assert_eq!(
             remove(original, fixed).unwrap(),
             "import os\nfrom concurrent.futures import wait\n\n\ndef f(urls):\n    return os.sep, wait\n"
+        );
+    }
+
+    #[test]
+    fn a_parenthesized_import_keeps_its_layout() {
+        assert_eq!(
+            remove(
+                "from asyncio import (\n    Task,\n    wait_for,\n)\n\nasync def f(t: Task, c):\n    return await wait_for(c, 1)\n",
+                "from asyncio import (\n    Task,\n    wait_for,\n)\n\nasync def f(t: Task, c):\n    return await c\n",
+            )
+            .as_deref(),
+            Some("from asyncio import (\n    Task,\n)\n\nasync def f(t: Task, c):\n    return await c\n")
         );
     }
 

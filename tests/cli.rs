@@ -398,7 +398,9 @@ fn one_apply_reaches_what_a_second_run_would_do_across_transforms() {
     assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
     let text = String::from_utf8(read(dir.path(), "hop.py")).unwrap();
     assert!(
-        text.contains("httpx.AsyncClient(follow_redirects=True, timeout=TIMEOUT_SECONDS)"),
+        text.contains(
+            "httpx.AsyncClient(\n        follow_redirects=True, timeout=TIMEOUT_SECONDS\n    )"
+        ),
         "{text}"
     );
     assert!(!text.contains("asyncio.timeout("), "{text}");

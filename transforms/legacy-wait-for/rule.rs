@@ -130,10 +130,39 @@ fn rewrite<'t>(
             ctx.text(timeout)
         ),
     )];
-    edits.extend(ctx.indent_lines(start, end, &unit).into_iter().filter(|e| {
-        !strictly_inside(&removed_prefix, e.range.start)
-            && !strictly_inside(&removed_suffix, e.range.start)
-    }));
+    // An awaitable that started on a line of its own inside `wait_for(` moves up to the
+    // statement's line: its other lines move out by the indent it had there, as a formatter
+    // would lay them, and in by the block's.
+    let moved_out = if ctx.text_range(removed_prefix.clone()).contains('\n') {
+        ctx.line_indent(awaitable.start_byte()).len() - indent.len().min(ctx.line_indent(awaitable.start_byte()).len())
+    } else {
+        0
+    };
+    let awaitable_lines = ctx.line_end(awaitable.start_byte())..awaitable.end_byte();
+    edits.extend(
+        ctx.indent_lines(start, end, &unit)
+            .into_iter()
+            .filter(|e| {
+                !strictly_inside(&removed_prefix, e.range.start)
+                    && !strictly_inside(&removed_suffix, e.range.start)
+            })
+            .filter_map(|e| {
+                let at = e.range.start;
+                if moved_out == 0 || !awaitable_lines.contains(&at) {
+                    return Some(e);
+                }
+                let leading = ctx.line_indent(at).len();
+                let out = moved_out.min(leading);
+                match unit.len().cmp(&out) {
+                    std::cmp::Ordering::Greater => Some(Edit::insert(at, &unit[out..])),
+                    std::cmp::Ordering::Equal => None,
+                    std::cmp::Ordering::Less => Some(Edit {
+                        range: at..at + (out - unit.len()),
+                        text: String::new(),
+                    }),
+                }
+            }),
+    );
     edits.push(Edit {
         range: removed_prefix,
         text: String::new(),

@@ -531,8 +531,9 @@ fn rewrite<'t>(
         backend.semaphore
     );
     if let Some((client_ref, timeout)) = &client_ref {
+        // A blank line before the nested `async def`, as ruff and black want it.
         block.push_str(&format!(
-            "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n"
+            "{indent}async with {client_ref}(follow_redirects=True, timeout={timeout}) as {client}:\n\n"
         ));
     } else {
         block.push('\n');

@@ -1166,6 +1166,11 @@ fn deferred<'t>(ctx: &Context<'_, 't>, bounded: &str, call: Node<'t>) -> String 
     let inner = &text[1..text.len() - 1];
     if inner.trim().is_empty() {
         format!("{bounded}({callee})")
+    } else if let Some(rest) = inner.trim_start_matches([' ', '\t']).strip_prefix('\n') {
+        // One argument per line: the callee gets a line of its own, as a formatter lays it.
+        let rest = rest.trim_start_matches('\r');
+        let indent = &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()];
+        format!("{bounded}(\n{indent}{callee},{inner})")
     } else if inner.starts_with(char::is_whitespace) {
         format!("{bounded}({callee},{inner})")
     } else {
