@@ -139,6 +139,23 @@ pub fn run(
     settings: &Settings,
     mut fixing: Fixing,
 ) -> Result<Outcome, Skip> {
+    // With no version named anywhere, the file's own syntax says what it needs at least.
+    let floor = settings
+        .target_from_syntax
+        .then(|| crate::settings::syntax_floor(&source.text))
+        .flatten()
+        .filter(|floor| *floor > settings.target);
+    let raised;
+    let settings = match floor {
+        Some(floor) => {
+            raised = Settings {
+                target: floor,
+                ..settings.clone()
+            };
+            &raised
+        }
+        None => settings,
+    };
     let mut outcome = Outcome::default();
     let mut text = source.text.clone();
     // Fixes declined interactively, by transform and message, so later passes do not ask again.

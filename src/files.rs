@@ -200,13 +200,13 @@ impl Resolver {
         let cfg = &package.config;
         let o = &self.overrides;
 
-        let mut settings = Settings::default();
-        settings.whole_files = o.whole_files;
-        settings.target = o
-            .target
-            .or(cfg.target_version)
-            .or(package.requires_python)
-            .unwrap_or(PyVersion::DEFAULT);
+        let named = o.target.or(cfg.target_version).or(package.requires_python);
+        let mut settings = Settings {
+            whole_files: o.whole_files,
+            target: named.unwrap_or(PyVersion::DEFAULT),
+            target_from_syntax: named.is_none(),
+            ..Settings::default()
+        };
         settings.max_concurrency = o
             .max_concurrency
             .or(cfg.max_concurrency)

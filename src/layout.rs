@@ -134,6 +134,7 @@ fn is_layout_statement(node: Node) -> bool {
     matches!(
         node.kind(),
         "expression_statement"
+            | "function_definition"
             | "return_statement"
             | "with_statement"
             | "for_statement"

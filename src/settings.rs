@@ -64,6 +64,9 @@ pub struct Settings {
     pub whole_files: bool,
     /// The line length inserted code keeps to, as the project's formatter would.
     pub line_length: usize,
+    /// No flag, configuration or metadata named the target version: each file's own syntax may
+    /// raise it (`syntax_floor`).
+    pub target_from_syntax: bool,
 }
 
 /// The HTTP client a rewrite to asyncio uses.
@@ -99,6 +102,7 @@ impl Default for Settings {
             httpx_missing: false,
             whole_files: false,
             line_length: 88,
+            target_from_syntax: false,
         }
     }
 }
@@ -121,6 +125,67 @@ impl Settings {
         }
         std::borrow::Cow::Owned(settings)
     }
+}
+
+/// The lowest Python a file's own syntax needs: `type X = ...` and generic `def f[T]` /
+/// `class C[T]` (PEP 695) need 3.12, `except*` 3.11, `match` 3.10. Statement starts come from
+/// the outline's scan, so strings and comments do not count.
+pub fn syntax_floor(src: &str) -> Option<PyVersion> {
+    let bytes = src.as_bytes();
+    let lines = crate::outline::logical_lines(bytes)?;
+    let mut floor = None;
+    for line in lines {
+        let text = &src[line.token..line.end];
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .take(3)
+            .collect();
+        // What follows `prefix` and a name, when a name follows it.
+        let after = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .map(str::trim_start)
+                .and_then(|rest| {
+                    let name = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+                    (name.len() < rest.len()).then_some(name)
+                })
+        };
+        // `def name[` / `class Name[`, after an optional `async`.
+        let definition = text
+            .strip_prefix("async")
+            .filter(|rest| rest.starts_with([' ', '\t']))
+            .map_or(text, str::trim_start);
+        let generic = |keyword: &str| {
+            definition
+                .strip_prefix(keyword)
+                .filter(|rest| rest.starts_with([' ', '\t']))
+                .map(str::trim_start)
+                .is_some_and(|rest| {
+                    let name_end = rest
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    name_end > 0 && rest[name_end..].starts_with('[')
+                })
+        };
+        let alias = words.first() == Some(&"type")
+            && words.len() >= 2
+            && after("type ").is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with('=') || rest.starts_with('[')
+            });
+        let version = if alias || generic("def") || generic("class") {
+            12
+        } else if text.starts_with("except*") || text.starts_with("except *") {
+            11
+        } else if words.first() == Some(&"match") && line.opens_block && !text.starts_with("match(")
+        {
+            10
+        } else {
+            continue;
+        };
+        floor = floor.max(Some(PyVersion(version)));
+    }
+    floor
 }
 
 /// The lowest 3.x minor version satisfying a PEP 440 specifier set such as `>=3.9,<4` or `~=3.10`.
@@ -194,6 +259,31 @@ mod tests {
         assert_eq!(lowest_supported("==3.12.*").unwrap(), PyVersion(12));
         assert_eq!(lowest_supported(">=3.11.4").unwrap(), PyVersion(11));
         assert!(lowest_supported(">=2.7").is_err());
+    }
+
+    #[test]
+    fn a_files_syntax_sets_a_floor() {
+        assert_eq!(syntax_floor("type Ids = list[int]\n"), Some(PyVersion(12)));
+        assert_eq!(
+            syntax_floor("def first[T](xs: list[T]) -> T:\n    return xs[0]\n"),
+            Some(PyVersion(12))
+        );
+        assert_eq!(
+            syntax_floor("class Box[T]:\n    pass\n"),
+            Some(PyVersion(12))
+        );
+        assert_eq!(
+            syntax_floor("try:\n    pass\nexcept* ValueError:\n    pass\n"),
+            Some(PyVersion(11))
+        );
+        assert_eq!(
+            syntax_floor("match x:\n    case 1:\n        pass\n"),
+            Some(PyVersion(10))
+        );
+        assert_eq!(
+            syntax_floor("type = 3\nmatch = f(x)\ns = \"\"\"\ndef f[T]():\n\"\"\"\n"),
+            None
+        );
     }
 
     #[test]

@@ -333,6 +333,29 @@ fn target_version_comes_from_the_nearest_pyproject() {
 }
 
 #[test]
+fn with_no_metadata_a_files_syntax_raises_its_target() {
+    // `type` statements need 3.12: no `wait_for` fallback, no `asyncio.TimeoutError`.
+    let probe = "import asyncio\n\ntype Port = int\n\n\nasync def probe(host: str, port: Port) -> bytes:\n    reader, writer = await asyncio.open_connection(host, port)\n    return await reader.readline()\n";
+    let plain = probe.replace("type Port = int\n\n", "Port = int\n\n");
+    let dir = project(
+        &[("new.py", probe.as_bytes()), ("old.py", plain.as_bytes())],
+        false,
+    );
+    let out = corral(dir.path(), &["diff", "--timeout", "5", "new.py", "old.py"]);
+    let diff = stdout(&out);
+    let section = |name: &str| {
+        let start = diff.find(&format!("--- a/{name}")).expect(&diff);
+        let rest = &diff[start + 4..];
+        rest[..rest.find("--- a/").unwrap_or(rest.len())].to_string()
+    };
+    assert!(
+        section("new.py").contains("async with asyncio.timeout(TIMEOUT_SECONDS):"),
+        "{diff}"
+    );
+    assert!(section("old.py").contains("asyncio.wait_for("), "{diff}");
+}
+
+#[test]
 fn output_is_the_same_whatever_the_thread_count() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..40 {

@@ -1012,7 +1012,6 @@ fn describe<'t>(ctx: &Context<'_, 't>, splat: Node<'t>) -> String {
 fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding> {
     let sem = ctx.semantic;
     let function = plans[0].function;
-    let first_use = plans.iter().map(|p| p.first_use).min().expect("non-empty");
     let limit = ctx.settings.max_concurrency;
     let report = |message: String| -> Vec<Finding> {
         plans
@@ -1025,7 +1024,8 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
             })
             .collect()
     };
-    let Some((anchor, insert_at)) = anchor_statement(ctx, function, first_use) else {
+    let uses: Vec<usize> = plans.iter().map(|p| p.first_use).collect();
+    let Some((anchor, insert_at)) = anchor_statement(ctx, function, &uses) else {
         return report(format!(
             "asyncio.gather fans out over {} with no bound; the function body is on one line, \
              so corral cannot place a limiter before it",
@@ -1053,20 +1053,33 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
         || "    ".to_string(),
         |body| ctx.indent_unit(function, body),
     );
+    // Where the function is annotated, so is the helper.
+    let annotations = annotated(function)
+        .then(|| helper_annotations(ctx, anchor))
+        .flatten();
+    let (fn_type, any, returns) = match &annotations {
+        Some((callable, any, _)) => (format!(": {callable}"), format!(": {any}"), format!(" -> {any}")),
+        None => (String::new(), String::new(), String::new()),
+    };
     let (params, forward) = if needs_kwargs {
-        ("fn, /, *args, **kwargs", "fn(*args, **kwargs)")
+        (
+            format!("fn{fn_type}, /, *args{any}, **kwargs{any}"),
+            "fn(*args, **kwargs)",
+        )
     } else {
-        ("fn, *args", "fn(*args)")
+        (format!("fn{fn_type}, *args{any}"), "fn(*args)")
     };
     let helper = format!(
         "{indent}{limiter} = {sem_ref}({limit_name})\n\
          \n\
-         {indent}async def {bounded}({params}):\n\
+         {indent}async def {bounded}({params}){returns}:\n\
          {indent}{unit}async with {limiter}:\n\
          {indent}{unit}{unit}return await {forward}\n\
          \n",
         sem_ref = semaphore.expr,
     );
+    let mut imports: Vec<String> = semaphore.add_import.into_iter().collect();
+    imports.extend(annotations.into_iter().flat_map(|(_, _, i)| i));
     let mut edits = vec![Edit::insert(insert_at, helper)];
     edits.extend(
         wraps
@@ -1079,7 +1092,7 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
         .map_or("the function", |n| ctx.text(n));
     let fix = Fix {
         edits,
-        imports: semaphore.add_import.into_iter().collect(),
+        imports,
         module_statements,
         changes: vec![
             format!(
@@ -1107,17 +1120,44 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
         .collect()
 }
 
-/// The statement of the function body before which the limiter goes (the one holding
-/// `first_use`), and the offset to insert at: the start of its line, moved up past the comment
-/// lines directly above it so that they stay with the code they describe.
+/// The statement before which the limiter goes, and the offset to insert at: in the innermost
+/// block that holds every use (the gathers, or where their lists are built), the statement
+/// holding the first; at the start of its line, moved up past the comment lines directly above
+/// it so that they stay with the code they describe.
 fn anchor_statement<'t>(
     ctx: &Context<'_, 't>,
     function: Node<'t>,
-    first_use: usize,
+    uses: &[usize],
 ) -> Option<(Node<'t>, usize)> {
     let body = function.child_by_field_name("body")?;
-    let mut cursor = body.walk();
-    let statement = body
+    let first_use = uses.iter().copied().min()?;
+    // Blocks around a use, innermost first, but none inside a loop: a limiter made in a loop's
+    // body would be made again on every turn.
+    let blocks_around = |at: usize| -> Vec<Node<'t>> {
+        let mut blocks = Vec::new();
+        let mut node = body.descendant_for_byte_range(at, at);
+        while let Some(n) = node {
+            if matches!(n.kind(), "for_statement" | "while_statement") {
+                blocks.clear();
+            }
+            if n.kind() == "block" {
+                blocks.push(n);
+            }
+            if n == body {
+                break;
+            }
+            node = n.parent();
+        }
+        blocks
+    };
+    let around_first = blocks_around(first_use);
+    let others: Vec<Vec<Node>> = uses.iter().map(|u| blocks_around(*u)).collect();
+    let block = around_first
+        .into_iter()
+        .find(|b| others.iter().all(|o| o.contains(b)))
+        .unwrap_or(body);
+    let mut cursor = block.walk();
+    let statement = block
         .named_children(&mut cursor)
         .find(|s| s.byte_range().contains(&first_use) || s.start_byte() > first_use)?;
     if !ctx.starts_line(statement.start_byte()) {
@@ -1131,12 +1171,57 @@ fn anchor_statement<'t>(
         let is_comment = line
             .strip_prefix(indent)
             .is_some_and(|rest| rest.starts_with('#'));
-        if !is_comment || previous < function.start_byte() {
+        if !is_comment || previous < block.parent().unwrap_or(block).start_byte() {
             break;
         }
         at = previous;
     }
     Some((statement, at))
+}
+
+/// Whether a function carries type annotations: a return type or an annotated parameter.
+fn annotated(function: Node) -> bool {
+    function.child_by_field_name("return_type").is_some()
+        || function.child_by_field_name("parameters").is_some_and(|p| {
+            let mut cursor = p.walk();
+            let typed = p
+                .named_children(&mut cursor)
+                .any(|param| matches!(param.kind(), "typed_parameter" | "typed_default_parameter"));
+            typed
+        })
+}
+
+/// How the helper's annotations are written at `at`: the callable type, `Any`, and the modules
+/// to import for them. `collections.abc` from 3.9 on, `typing` before.
+fn helper_annotations<'t>(
+    ctx: &Context<'_, 't>,
+    at: Node<'t>,
+) -> Option<(String, String, Vec<String>)> {
+    // The names the file already imports, from either module; else collections.abc from 3.9.
+    let abc = if ctx.settings.target >= crate::settings::PyVersion(9) {
+        "collections.abc"
+    } else {
+        "typing"
+    };
+    let name = |member: &str| {
+        let from_typing = ctx.semantic.import_ref("typing", member, at);
+        match from_typing {
+            Some(r) if r.add_import.is_none() => Some(r),
+            _ => ctx.semantic.import_ref(abc, member, at),
+        }
+    };
+    let any = ctx.semantic.import_ref("typing", "Any", at)?;
+    let callable = name("Callable")?;
+    let awaitable = name("Awaitable")?;
+    let imports = [&any, &callable, &awaitable]
+        .into_iter()
+        .filter_map(|r| r.add_import.clone())
+        .collect();
+    Some((
+        format!("{}[..., {}[{}]]", callable.expr, awaitable.expr, any.expr),
+        any.expr,
+        imports,
+    ))
 }
 
 fn has_keywords(call: Node) -> bool {
