@@ -270,6 +270,29 @@ def verify(corral, ruff):
     again = subprocess.run(
         [str(corral), "diff", "--quiet", "--timeout", "10", str(copy)], capture_output=True, text=True
     )
+    # What a maintainer would merge: files the formatter left as they were stay so, and corral's
+    # own check finds nothing in its output that it did not find before.
+    def unformatted(paths):
+        out = subprocess.run(
+            [str(ruff), "format", "--check", "--isolated", "--line-length", "88",
+             *[str(p) for p in paths]],
+            capture_output=True, text=True,
+        ).stdout
+        return {line.split()[-1] for line in out.splitlines() if line.startswith("Would reformat")}
+    formatted = [(o, r) for o, r in changed if str(o) not in unformatted([o for o, _ in changed])]
+    unformatted_after = unformatted([r for _, r in formatted])
+    def finding_counts(root):
+        out = subprocess.run(
+            [str(corral), "check", "--quiet", "--format", "json", "--timeout", "10", str(root)],
+            capture_output=True, text=True,
+        ).stdout
+        counts = {}
+        for f in json.loads(out):
+            key = (str(Path(f["path"]).resolve().relative_to(Path(root).resolve())), f["rule"], f["message"])
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+    before_findings, after_findings = finding_counts(CORPUS), finding_counts(copy)
+    new_findings = sorted(k for k, n in after_findings.items() if n > before_findings.get(k, 0))
     summary = [l for l in applied.stderr.splitlines() if "scanned" in l]
     per_rule = [
         l.strip() for l in applied.stderr.splitlines() if l.startswith("  ") and not l.startswith("    ")
@@ -282,6 +305,9 @@ def verify(corral, ruff):
         "compile_failures_introduced": broken,
         "changed_files_whose_original_does_not_compile_here": original_broken,
         "of_those_checked_with_ruffs_parser_for_3_13": checked_by_ruff,
+        "changed_files_formatted_before": len(formatted),
+        "of_those_unformatted_after": sorted(unformatted_after),
+        "new_findings_in_the_output": [" ".join(k) for k in new_findings],
         "second_run_exit": again.returncode,
         "second_run_diff_bytes": len(again.stdout),
         "skipped_files": skipped,
@@ -506,6 +532,14 @@ def main():
               f"compile under this python3: {v['changed_files_whose_original_does_not_compile_here']} "
               f"({v['of_those_checked_with_ruffs_parser_for_3_13']} of them parse with ruff's parser "
               f"for 3.13, and their rewrites were checked with it instead)")
+        print(f"  changed files that ruff format left as they were: {v['changed_files_formatted_before']}; "
+              f"of those, not so after the rewrite: {len(v['of_those_unformatted_after'])}")
+        for line in v["of_those_unformatted_after"][:10]:
+            print(f"    {line}")
+        print(f"  findings of corral check in its own output that were not in the input: "
+              f"{len(v['new_findings_in_the_output'])}")
+        for line in v["new_findings_in_the_output"][:10]:
+            print(f"    {line}")
         print(f"  second run: exit {v['second_run_exit']}, {v['second_run_diff_bytes']} bytes of diff")
         r = v["regions"]
         print(f"  check findings: {r['findings']}; parsing whole files: "
@@ -519,6 +553,8 @@ def main():
         print_precision(report["precision"])
     (WORK / "results.json").write_text(json.dumps(report, indent=2))
     if args.verify and (report["verify"]["compile_failures_introduced"] or report["verify"]["second_run_diff_bytes"]
+                        or report["verify"]["of_those_unformatted_after"]
+                        or report["verify"]["new_findings_in_the_output"]
                         or not report["verify"]["regions"]["identical"]):
         sys.exit("verification failed")
 

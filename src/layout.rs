@@ -359,6 +359,10 @@ fn bracket_pairs_in(source: &str, shift: usize) -> Option<Vec<Pair>> {
     let mut pairs = Vec::new();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
+        // The braces of an f-string's replacement fields are not brackets to split at.
+        if node.kind() == "string" {
+            continue;
+        }
         if node.start_byte() >= shift && node.end_byte() <= shift + flat_len {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.children(&mut cursor).collect();
@@ -620,6 +624,14 @@ mod tests {
                 60
             ),
             "def f():\n    sha = (\n        check_output(\n            [\"git\", \"rev-parse\", \"HEAD\"],\n            timeout=SUBPROCESS_TIMEOUT_SECONDS,\n        )\n        .decode(\"utf-8\")\n        .strip()\n    )\n"
+        );
+    }
+
+    #[test]
+    fn never_inside_an_f_string() {
+        assert_eq!(
+            fit("x = get(\n    f\"https://api.example.com/v2/oauth/token/{key}\", timeout=TIMEOUT\n)\n", 30),
+            "x = get(\n    f\"https://api.example.com/v2/oauth/token/{key}\",\n    timeout=TIMEOUT,\n)\n"
         );
     }
 
