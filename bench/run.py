@@ -62,6 +62,18 @@ PACKAGES = [
 # (PEP 695 type parameters) is part of what the corpus exercises.
 PYTHON_VERSION = "3.13.9"
 TOOLS = [("ruff", "0.17.6"), ("ast-grep-cli", "0.51.1")]
+# The corpus's own project metadata. corral reads the nearest pyproject.toml, and the corpus lies
+# inside this repository, whose pyproject.toml packages corral; this one keeps that file from
+# governing the corpus. It sets no corral key and no requires-python (so the default target,
+# py39), and names httpx, so that the thread-pool rewrites use httpx as they do where no metadata
+# is found at all.
+CORPUS_METADATA = (
+    "# Written by bench/run.py: the corpus is a project of its own, not part of corral's.\n"
+    "[project]\n"
+    'name = "corral-bench-corpus"\n'
+    'version = "0"\n'
+    'dependencies = ["httpx"]\n'
+)
 RUNS = 5
 
 
@@ -469,6 +481,7 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     ruff, ast_grep = ensure_tools()
     ensure_corpus()
+    (CORPUS / "pyproject.toml").write_text(CORPUS_METADATA)
     log("building corral (release)")
     run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
     corral = REPO / "target" / "release" / "corral"

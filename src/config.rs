@@ -58,13 +58,12 @@ pub struct PackageConfig {
 }
 
 impl PackageConfig {
-    /// Whether `path` (a file of this package) matches one of the package's `exclude` globs,
-    /// relative to the package root.
-    pub fn excludes(&self, path: &Path) -> bool {
+    /// Whether `absolute` (the absolute path of a file of this package, without `..`) matches
+    /// one of the package's `exclude` globs, relative to the package root.
+    pub fn excludes(&self, absolute: &Path) -> bool {
         let (Some(root), Some(globs)) = (&self.root, &self.exclude) else {
             return false;
         };
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let Ok(relative) = absolute.strip_prefix(root) else {
             return false;
         };

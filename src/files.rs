@@ -2,7 +2,7 @@
 //! them in parallel with results in a stable order.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use globset::GlobSet;
@@ -26,7 +26,9 @@ const SKIPPED_DIRS: &[&str] = &[
 
 /// The Python files under `paths`, sorted. Directories are walked honouring `.gitignore`,
 /// `.ignore` and hidden files, skipping virtualenvs and `SKIPPED_DIRS`, never following a
-/// symlink, and leaving out paths that match `exclude`. A file named explicitly is always taken.
+/// symlink, and leaving out paths that match `exclude`. A file named explicitly is taken even
+/// where a walk would not go (ignored, hidden, in a virtualenv), unless `exclude` matches it:
+/// pre-commit and editors name files, and must get the same set as a run over the directory.
 /// Paths that do not exist are returned as errors, and the rest still runs.
 pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> (Vec<PathBuf>, Vec<String>) {
     let mut files = Vec::new();
@@ -34,7 +36,10 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> (Vec<PathBuf>, 
     let excluded = |path: &Path| exclude.is_some_and(|g| config::matches_path_or_parent(g, path));
     for root in paths {
         if root.is_file() {
-            files.push(clean(root));
+            let path = clean(root);
+            if !excluded(&path) {
+                files.push(path);
+            }
             continue;
         }
         if !root.is_dir() {
@@ -92,6 +97,22 @@ fn clean(path: &Path) -> PathBuf {
         }
     }
     path.to_path_buf()
+}
+
+/// `path` with `.` and `..` resolved in its text, as ruff does: `../pkg/a.py` named from `app/`
+/// belongs to `pkg/`'s configuration, not to `app/`'s.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// What the command line says; each set field overrides configuration.
@@ -189,11 +210,10 @@ impl Resolver {
     }
 
     pub fn plan(&self, path: &Path) -> Result<Plan, String> {
-        // As std::path::absolute does, without asking the system for the working directory
-        // once per file.
-        let absolute: PathBuf = match &self.cwd {
-            Some(cwd) => cwd.join(path).components().collect(),
-            None => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        // Without asking the system for the working directory once per file.
+        let absolute = match &self.cwd {
+            Some(cwd) => normalized(&cwd.join(path)),
+            None => normalized(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())),
         };
         let dir = absolute.parent().unwrap_or(Path::new("/"));
         let package = self.package(dir)?;
@@ -271,7 +291,7 @@ impl Resolver {
         Ok(Plan {
             settings,
             rules,
-            excluded: package.excludes(path),
+            excluded: package.excludes(&absolute),
             package: package.root.clone(),
         })
     }

@@ -474,3 +474,65 @@ fn newer_syntax_the_parser_does_not_know_is_listed_and_counted() {
         "{err}"
     );
 }
+
+/// What pre-commit and editors do: name the files. Only those are reported, each under the
+/// configuration nearest to it, and `exclude` (configuration or `--exclude`) still leaves a named
+/// file out, as a walk would.
+#[test]
+fn named_files_are_reported_alone_each_under_its_nearest_configuration() {
+    let dir = project(
+        &[
+            ("top.py", FANOUT.as_bytes()),
+            ("not_named.py", FANOUT.as_bytes()),
+            (
+                "quiet/pyproject.toml",
+                b"[tool.corral]\nignore = [\"unbounded-gather\"]\n",
+            ),
+            ("quiet/src/x.py", FANOUT.as_bytes()),
+            (
+                "tight/corral.toml",
+                b"exclude = [\"legacy\"]\nmax-concurrency = 3\n",
+            ),
+            ("tight/y.py", FANOUT.as_bytes()),
+            ("tight/legacy/z.py", FANOUT.as_bytes()),
+        ],
+        false,
+    );
+    let lines = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .map(|l| {
+                let (place, rest) = l.split_once(": CONC101 unbounded-gather [*] ").unwrap();
+                let bound = rest.split_once("MAX_CONCURRENCY (").unwrap().1;
+                format!("{place} {}", bound.trim_end_matches(") at once"))
+            })
+            .collect()
+    };
+
+    let named = [
+        "top.py",
+        "quiet/src/x.py",
+        "tight/y.py",
+        "tight/legacy/z.py",
+    ];
+    let check = corral(dir.path(), &[&["check"], &named[..]].concat());
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(lines(&check), ["tight/y.py:9:18 3", "top.py:9:18 10"]);
+
+    let excluded = corral(
+        dir.path(),
+        &["check", "--exclude", "tight", "top.py", "tight/y.py"],
+    );
+    assert_eq!(lines(&excluded), ["top.py:9:18 10"]);
+
+    // From inside a package, a file named through `..` belongs where it lies, not to the
+    // directory the run started in.
+    let from_inside = corral(&dir.path().join("tight"), &["check", "y.py", "../top.py"]);
+    assert_eq!(lines(&from_inside), ["../top.py:9:18 10", "y.py:9:18 3"]);
+    let diff = corral(&dir.path().join("tight"), &["diff", "../top.py"]);
+    assert!(
+        stdout(&diff).contains("+MAX_CONCURRENCY = 10  "),
+        "{}",
+        stdout(&diff)
+    );
+}
