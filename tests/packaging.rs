@@ -32,7 +32,7 @@ use common::{stderr, stdout};
 /// The pre-commit the tests run: pinned, so that a new release cannot change what they see.
 const PRE_COMMIT: &str = "pre-commit==4.7.0";
 
-const FANOUT: &str = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\nasync def main(urls):\n    return await asyncio.gather(*[fetch(u) for u in urls])\n";
+const FANOUT: &str = "import asyncio\n\n\nasync def fetch(session, u):\n    return await session.get(u)\n\n\nasync def main(session, urls):\n    return await asyncio.gather(*[fetch(session, u) for u in urls])\n";
 const CLEAN: &str =
     "import asyncio\n\n\nasync def main(a, b):\n    return await asyncio.gather(a, b)\n";
 

@@ -442,11 +442,20 @@ fn long_running_child<'t>(ctx: &Context<'_, 't>, call: Node<'t>, callee: Node<'t
         || piped("stdout");
     let installs = args.is_some_and(|a| {
         let text = ctx.text(a);
-        ["install", "deploy", "build", "wheel", "upgrade"]
+        ["install", "deploy", "build", "wheel", "upgrade", "clone", "fetch", "pull"]
             .iter()
             .any(|w| crate::outline::has_word(text.as_bytes(), w))
     });
-    !captures || installs
+    // A command handed in by the caller: a generic runner, whose jobs may run as long as they
+    // need; the caller knows, corral does not.
+    let handed_in = args.is_some_and(|a| {
+        a.kind() == "identifier"
+            && ctx
+                .semantic
+                .origin(a)
+                .is_some_and(|b| b.kind == BindingKind::Parameter)
+    });
+    !captures || installs || handed_in
 }
 
 /// The program a command runs: the first item of a literal argument list, or the first word of
