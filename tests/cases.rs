@@ -104,6 +104,10 @@ fn render(path: &Path, outcome: &Outcome, source: &SourceText) -> String {
             "  {}:{} {} {}{marker} {}\n",
             f.line, f.column, f.code, f.rule, f.message
         ));
+        // The behaviour each fix changes, as the user reads it: part of what is reviewed.
+        for change in f.fix.iter().flat_map(|fix| &fix.changes) {
+            text.push_str(&format!("      behaviour change: {change}\n"));
+        }
     }
     text.push_str(&format!("fixes applied: {}\n", outcome.fixes_applied()));
     if let Some(fixed) = &outcome.fixed {
