@@ -362,6 +362,7 @@ fn generates<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'static str> 
 /// a query or a job run.
 const LONG_WORK_URLS: &[&str] = &[
     "/chat/completions",
+    "chatcompletion",
     "/completions",
     "/complete",
     "/generate",
@@ -461,6 +462,16 @@ fn url_text<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<&'t str> {
             .and_then(|b| b.node.child_by_field_name("right"))
             .map(|r| ctx.text(r))
             .or(Some(ctx.text(url))),
+        // `self.api_url`: the class says what it is, in its defaults and where it sets it.
+        "attribute"
+            if url
+                .child_by_field_name("object")
+                .is_some_and(|o| ctx.text(o) == "self") =>
+        {
+            syntax::ancestor(url, "class_definition")
+                .map(|class| ctx.text(class))
+                .or(Some(ctx.text(url)))
+        }
         _ => Some(ctx.text(url)),
     }
 }
