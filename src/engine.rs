@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::imports::header_edits;
-use crate::parse::{first_syntax_error, line_col, parse, SyntaxError};
+use crate::parse::{first_syntax_error, parse, LineIndex, SyntaxError};
 use crate::rule::{Context, Edit, Finding, Fix, QueryCache, Rule};
 use crate::semantic::Semantic;
 use crate::settings::Settings;
@@ -183,7 +183,7 @@ pub fn run(
             }
         };
         if pass == 0 {
-            outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
+            outcome.findings = report_all(&findings, &text);
             outcome.unused_suppressions = unused(&suppressions, &active);
         }
         if matches!(fixing, Fixing::No) || quit {
@@ -333,9 +333,10 @@ fn check_text<'t>(
     }
     let suppressions = suppress::collect(tree, text);
     if !suppressions.is_empty() {
+        let lines = LineIndex::new(text);
         findings.retain(|f| {
-            let start = line_col(text, f.range.start).0;
-            let end = line_col(text, f.range.end).0;
+            let start = lines.line_col(f.range.start).0;
+            let end = lines.line_col(f.range.end).0;
             !suppress::is_suppressed(&suppressions, f.rule.id, start, end)
         });
     }
@@ -387,7 +388,7 @@ fn check_regions(
         return Regions::Fix(tree, (findings, suppressions, active));
     }
     Regions::Done(Outcome {
-        findings: findings.iter().map(|f| report(f, text)).collect(),
+        findings: report_all(&findings, text),
         unused_suppressions: unused(&suppressions, &active),
         ..Outcome::default()
     })
@@ -490,14 +491,20 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-fn position(text: &str, offset: usize) -> Position {
-    let (line, column) = line_col(text, offset);
+fn position(lines: &LineIndex, offset: usize) -> Position {
+    let (line, column) = lines.line_col(offset);
     Position { line, column }
 }
 
-fn report(finding: &Finding, text: &str) -> Reported {
-    let start = position(text, finding.range.start);
-    let end = position(text, finding.range.end);
+/// The findings as the user sees them, with the lines of `text` counted once for all.
+fn report_all(findings: &[Finding], text: &str) -> Vec<Reported> {
+    let lines = LineIndex::new(text);
+    findings.iter().map(|f| report(f, &lines)).collect()
+}
+
+fn report(finding: &Finding, lines: &LineIndex) -> Reported {
+    let start = position(lines, finding.range.start);
+    let end = position(lines, finding.range.end);
     Reported {
         rule: finding.rule.id,
         code: finding.rule.code,
@@ -516,8 +523,8 @@ fn report(finding: &Finding, text: &str) -> Reported {
                 .edits
                 .iter()
                 .map(|e| EditView {
-                    start: position(text, e.range.start),
-                    end: position(text, e.range.end),
+                    start: position(lines, e.range.start),
+                    end: position(lines, e.range.end),
                     content: e.text.clone(),
                 })
                 .collect(),

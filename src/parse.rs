@@ -158,10 +158,31 @@ fn find_error(node: Node) -> Option<Node> {
 
 /// 1-based line and character column of a byte offset.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    LineIndex::new(src).line_col(offset)
+}
+
+/// Where each line of a text starts, found once, so that the position of each of many offsets
+/// costs a binary search rather than a count from the start of the text.
+pub struct LineIndex<'s> {
+    src: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(src: &'s str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1))
+            .collect();
+        LineIndex { src, starts }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let column = self.src[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +242,18 @@ mod tests {
             parse(src).unwrap().root_node().to_sexp()
         );
         assert_eq!(first_syntax_error(&whole, src).map(|e| e.line), Some(6));
+    }
+
+    #[test]
+    fn line_index_positions_match_a_count_from_the_start() {
+        let src = "a\n\u{e9}t\u{e9} = 1\r\n\nlast";
+        let index = LineIndex::new(src);
+        for (offset, _) in src.char_indices().chain([(src.len(), ' ')]) {
+            let before = &src[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+            assert_eq!(index.line_col(offset), (line, column), "at {offset}");
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ struct Mark {
     /// Holds a call of a name of a check that looks into its callees / callers.
     for_callees: bool,
     for_callers: bool,
+    /// Its callees or callers are read already: pieces are only ever added, so once is enough.
+    linked: bool,
 }
 
 /// Every `Reads::Calls` name. Leftmost-longest finds every call: a name that starts inside
@@ -558,6 +560,10 @@ struct Chooser<'s> {
     binds: Vec<Option<Vec<&'s str>>>,
     /// The words of the pieces read so far, as `close` needs them.
     words: rustc_hash::FxHashSet<&'s [u8]>,
+    /// Each word, and the pieces whose text holds it (made when callers are looked for).
+    mentions: Option<rustc_hash::FxHashMap<&'s [u8], Vec<Piece>>>,
+    /// Each name, and the definitions (and classes) of that name (made when callees are).
+    definitions: Option<rustc_hash::FxHashMap<&'s [u8], Vec<Piece>>>,
 }
 
 impl<'s> Chooser<'s> {
@@ -594,7 +600,41 @@ impl<'s> Chooser<'s> {
             members,
             binds,
             words: Default::default(),
+            mentions: None,
+            definitions: None,
         }
+    }
+
+    /// Each word, and the pieces whose text holds it as a whole word, in piece order.
+    fn mentions(&mut self) -> &rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> {
+        if self.mentions.is_none() {
+            let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> = Default::default();
+            let src = self.src;
+            for piece in self.pieces() {
+                let distinct: rustc_hash::FxHashSet<&'s [u8]> =
+                    words(&src[self.range(piece)]).collect();
+                for word in distinct {
+                    index.entry(word).or_default().push(piece);
+                }
+            }
+            self.mentions = Some(index);
+        }
+        self.mentions.as_ref().expect("made above")
+    }
+
+    /// Each name, and the pieces that define a function or class of that name.
+    fn definitions(&mut self) -> &rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> {
+        if self.definitions.is_none() {
+            let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> = Default::default();
+            for piece in self.pieces() {
+                let unit = self.unit(piece);
+                if let Kind::Def { name, .. } | Kind::Class { name, .. } = &unit.kind {
+                    index.entry(name.as_bytes()).or_default().push(piece);
+                }
+            }
+            self.definitions = Some(index);
+        }
+        self.definitions.as_ref().expect("made above")
     }
 
     fn piece_at(&self, offset: usize) -> Piece {
@@ -773,45 +813,38 @@ impl<'s> Chooser<'s> {
                     }
                 }
             }
-            let pieces = self.pieces();
-            // Callers of an async def that holds a call a caller-minded check reads.
-            if callers {
-                for &piece in &pieces {
+            // Callers of an async def that holds a call a caller-minded check reads, and callees
+            // of a piece holding a call a callee-minded check reads: looked up by name in indexes
+            // made once, so that each piece is not searched once per name.
+            if callers || callees {
+                for piece in self.pieces() {
                     let m = self.marked(piece);
-                    if !(m.read && m.for_callers) {
+                    if !m.read || m.linked || !(m.for_callers || m.for_callees) {
                         continue;
                     }
-                    // Every async def in the piece, nested ones and methods of classes in it
-                    // included: a method's callers are `self.name(...)` in any class.
-                    for name in async_def_names(self.text(piece)) {
-                        for &other in &pieces {
-                            if !self.is_read(other) && has_word(self.text(other), name) {
-                                changed |= self.read(other);
-                            }
+                    self.mark(piece).linked = true;
+                    let src = self.src;
+                    let text = &src[self.range(piece)];
+                    let mut found: Vec<Piece> = Vec::new();
+                    if callers && m.for_callers {
+                        // Every async def in the piece, nested ones and methods of classes in it
+                        // included: a method's callers are `self.name(...)` in any class.
+                        let mentions = self.mentions();
+                        for name in async_def_names(text) {
+                            found.extend(mentions.get(name.as_bytes()).into_iter().flatten());
                         }
                     }
-                }
-            }
-            // Callees of a piece holding a call a callee-minded check reads.
-            if callees {
-                for &piece in &pieces {
-                    let m = self.marked(piece);
-                    if !(m.read && m.for_callees) {
-                        continue;
+                    if callees && m.for_callees {
+                        let definitions = self.definitions();
+                        let words: rustc_hash::FxHashSet<&[u8]> = words(text).collect();
+                        for word in words {
+                            found.extend(definitions.get(word).into_iter().flatten().filter(
+                                |other| other.member.is_none() || other.unit == piece.unit,
+                            ));
+                        }
                     }
-                    let words: rustc_hash::FxHashSet<&[u8]> = words(self.text(piece)).collect();
-                    for &other in &pieces {
-                        let is_def =
-                            matches!(self.unit(other).kind, Kind::Def { .. } | Kind::Class { .. });
-                        let scope_ok = other.member.is_none() || other.unit == piece.unit;
-                        if is_def
-                            && scope_ok
-                            && !self.is_read(other)
-                            && self
-                                .unit(other)
-                                .name()
-                                .is_some_and(|n| words.contains(n.as_bytes()))
-                        {
+                    for other in found {
+                        if !self.is_read(other) {
                             changed |= self.read(other);
                         }
                     }

@@ -54,6 +54,9 @@ pub struct Scope<'t> {
     inner: std::ops::Range<usize>,
     /// Nested scopes, in source order.
     children: Vec<ScopeId>,
+    /// For each child, the furthest end of its `inner` and those before it: `scope_of` finds the
+    /// first child holding an offset by binary search, not by a scan of every child.
+    children_reach: Vec<usize>,
     bindings: BTreeMap<&'t str, Vec<Binding<'t>>>,
     globals: HashSet<&'t str>,
 }
@@ -71,6 +74,13 @@ pub struct Semantic<'t> {
     src: &'t str,
     root: Node<'t>,
     scopes: Vec<Scope<'t>>,
+    /// For each qualified name, the module-level names bound only by imports of it, in name
+    /// order: `import_ref` looks its candidates up rather than going through every binding.
+    imported_as: std::collections::HashMap<String, Vec<&'t str>>,
+    /// Every word of the text, made on the first `fresh_name`: one pass over the text rather
+    /// than one search of it per name. (Owned: a cell of borrowed words would tie `Semantic` to
+    /// exactly one lifetime.)
+    words: std::cell::OnceCell<rustc_hash::FxHashSet<Box<[u8]>>>,
     /// `self.x` origins already worked out, by class and attribute.
     attribute_origins:
         std::cell::RefCell<std::collections::HashMap<(usize, String), Option<String>>>,
@@ -84,10 +94,36 @@ impl<'t> Semantic<'t> {
             src,
             root,
             scopes: Vec::new(),
+            imported_as: Default::default(),
+            words: Default::default(),
             attribute_origins: Default::default(),
         };
         let module = sem.push_scope(ScopeKind::Module, root, None);
         sem.visit_children(root, module);
+        for id in 0..sem.scopes.len() {
+            let mut reach = 0;
+            let children_reach = sem.scopes[id]
+                .children
+                .iter()
+                .map(|&child| {
+                    reach = reach.max(sem.scopes[child].inner.end);
+                    reach
+                })
+                .collect();
+            sem.scopes[id].children_reach = children_reach;
+        }
+        let mut imported_as: std::collections::HashMap<String, Vec<&'t str>> = Default::default();
+        for (&name, bindings) in &sem.scopes[MODULE].bindings {
+            if let Some(BindingKind::Import(first)) = bindings.first().map(|b| &b.kind) {
+                let agree = bindings
+                    .iter()
+                    .all(|b| matches!(&b.kind, BindingKind::Import(q) if q == first));
+                if agree {
+                    imported_as.entry(first.clone()).or_default().push(name);
+                }
+            }
+        }
+        sem.imported_as = imported_as;
         sem
     }
 
@@ -126,6 +162,7 @@ impl<'t> Semantic<'t> {
             parent,
             inner,
             children: Vec::new(),
+            children_reach: Vec::new(),
             bindings: BTreeMap::new(),
             globals: HashSet::new(),
         });
@@ -412,18 +449,18 @@ impl<'t> Semantic<'t> {
     pub fn scope_of(&self, node: Node<'t>) -> ScopeId {
         let at = node.start_byte();
         let mut id = MODULE;
-        'descend: loop {
-            for &child in &self.scopes[id].children {
-                let inner = &self.scopes[child].inner;
-                if inner.contains(&at) {
-                    id = child;
-                    continue 'descend;
-                }
-                if inner.start > at {
-                    break;
-                }
+        loop {
+            let scope = &self.scopes[id];
+            // Children are in source order. The first one holding `at` is the first, among those
+            // starting at or before it, whose reach (with those before it) passes `at`.
+            let before = scope
+                .children
+                .partition_point(|&c| self.scopes[c].inner.start <= at);
+            let first = scope.children_reach[..before].partition_point(|&end| end <= at);
+            if first == before {
+                return id;
             }
-            return id;
+            id = scope.children[first];
         }
     }
 
@@ -634,7 +671,18 @@ impl<'t> Semantic<'t> {
     /// comments: `base`, `base_2`, `base_3`, … It reads the text, not the tree, so it gives the
     /// same answer when only parts of the file were parsed (`regions.rs`).
     pub fn fresh_name(&self, base: &str) -> String {
-        let taken = |name: &str| crate::outline::has_word(self.src.as_bytes(), name);
+        let words = self.words.get_or_init(|| {
+            crate::outline::words(self.src.as_bytes())
+                .map(Box::from)
+                .collect()
+        });
+        let taken = |name: &str| {
+            if name.bytes().all(crate::outline::is_word_byte) && !name.is_empty() {
+                words.contains(name.as_bytes())
+            } else {
+                crate::outline::has_word(self.src.as_bytes(), name)
+            }
+        };
         if !taken(base) {
             return base.to_string();
         }
@@ -657,22 +705,25 @@ impl<'t> Semantic<'t> {
     /// something else, so that no import can be added without shadowing.
     pub fn import_ref(&self, module: &str, member: &str, at: Node<'t>) -> Option<ImportRef> {
         let wanted = format!("{module}.{member}");
-        for (name, bindings) in &self.scopes[MODULE].bindings {
-            let all_import = |q: &str| {
-                bindings
-                    .iter()
-                    .all(|b| matches!(&b.kind, BindingKind::Import(i) if i == q))
-            };
-            let visible = || self.lookup(name, at).map(<[_]>::as_ptr) == Some(bindings.as_ptr());
-            if all_import(module) && visible() {
+        let names_of = |q: &str| self.imported_as.get(q).map_or(&[][..], Vec::as_slice);
+        // In name order, as the bindings are kept: the first visible name imported as the module
+        // or as the member itself.
+        let mut candidates: Vec<(&str, bool)> = names_of(module)
+            .iter()
+            .map(|&n| (n, true))
+            .chain(names_of(&wanted).iter().map(|&n| (n, false)))
+            .collect();
+        candidates.sort_unstable();
+        for (name, is_module) in candidates {
+            let bindings = self.module_bindings(name);
+            let visible = self.lookup(name, at).map(<[_]>::as_ptr) == Some(bindings.as_ptr());
+            if visible {
                 return Some(ImportRef {
-                    expr: format!("{name}.{member}"),
-                    add_import: None,
-                });
-            }
-            if all_import(&wanted) && visible() {
-                return Some(ImportRef {
-                    expr: name.to_string(),
+                    expr: if is_module {
+                        format!("{name}.{member}")
+                    } else {
+                        name.to_string()
+                    },
                     add_import: None,
                 });
             }
