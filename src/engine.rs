@@ -85,11 +85,18 @@ impl Outcome {
     }
 }
 
+/// How deep a file's syntax tree may go. CPython compiles none much deeper (a chain of about
+/// 3,000 `+` is its limit; 200 nested brackets are), and below it every walk over the tree is
+/// safe on the stack a file's thread has.
+pub const MAX_DEPTH: usize = 4_000;
+
 /// Why a file was not processed at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
     Syntax(SyntaxError),
     Unparseable,
+    /// Its tree is deeper than `MAX_DEPTH`.
+    TooDeep,
 }
 
 impl std::fmt::Display for Skip {
@@ -97,8 +104,18 @@ impl std::fmt::Display for Skip {
         match self {
             Skip::Syntax(e) => e.fmt(f),
             Skip::Unparseable => f.write_str("tree-sitter could not parse the file"),
+            Skip::TooDeep => write!(f, "nesting deeper than {MAX_DEPTH} levels"),
         }
     }
+}
+
+/// The file's semantic model, unless its tree is too deep to analyse.
+fn semantic<'t>(tree: &'t tree_sitter::Tree, text: &'t str) -> Result<Semantic<'t>, Skip> {
+    let semantic = Semantic::build(tree.root_node(), text);
+    if semantic.depth() > MAX_DEPTH {
+        return Err(Skip::TooDeep);
+    }
+    Ok(semantic)
 }
 
 /// Whether and how fixes are applied.
@@ -149,7 +166,7 @@ pub fn run(
     let mut first_pass = None;
     let mut tree = None;
     if !settings.whole_files {
-        match check_regions(source, rules, settings, &fixing) {
+        match check_regions(source, rules, settings, &fixing)? {
             Regions::Done(outcome) => return Ok(outcome),
             Regions::Fix(pieces, checked) => {
                 tree = Some(pieces);
@@ -173,7 +190,7 @@ pub fn run(
                 // A rewrite can bring in words another transform looks for, so the transforms
                 // are chosen again on every pass.
                 let active = crate::prefilter::candidates(text.as_bytes(), rules);
-                let semantic = Semantic::build(tree.root_node(), &text);
+                let semantic = semantic(&tree, &text)?;
                 let focus = (!settings.whole_files)
                     .then(|| crate::regions::select(&text, &active))
                     .flatten();
@@ -362,36 +379,36 @@ fn check_regions(
     rules: &[&'static Rule],
     settings: &Settings,
     fixing: &Fixing,
-) -> Regions {
+) -> Result<Regions, Skip> {
     let text = &source.text;
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
     // Fixes place imports and constants in the module's header, so they read it too.
     let for_fixes = !matches!(fixing, Fixing::No);
     let Some(regions) = crate::regions::select_for(text, &active, for_fixes) else {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     };
     if !regions.worth_parsing(text.len()) {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     }
     let Some(tree) = regions.parse(text) else {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     };
-    let semantic = Semantic::build(tree.root_node(), text);
+    let semantic = semantic(&tree, text)?;
     if regions.hides_a_binding(&semantic) {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     }
     let queries = QueryCache::within(regions.focus);
     let (findings, suppressions, active) =
         check_text(text, &tree, &semantic, active, settings, queries);
     if for_fixes && findings.iter().any(|f| f.fix.is_some()) {
         drop(semantic);
-        return Regions::Fix(tree, (findings, suppressions, active));
+        return Ok(Regions::Fix(tree, (findings, suppressions, active)));
     }
-    Regions::Done(Outcome {
+    Ok(Regions::Done(Outcome {
         findings: report_all(&findings, text),
         unused_suppressions: unused(&suppressions, &active),
         ..Outcome::default()
-    })
+    }))
 }
 
 /// Suppressions that silenced nothing, judged only against the transforms that ran.

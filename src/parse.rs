@@ -141,17 +141,20 @@ pub fn first_syntax_error(tree: &Tree, src: &str) -> Option<SyntaxError> {
     })
 }
 
-fn find_error(node: Node) -> Option<Node> {
-    if node.is_error() || node.is_missing() {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.has_error() {
-            if let Some(found) = find_error(child) {
-                return Some(found);
-            }
+/// The first ERROR or MISSING node in source order, looking only into subtrees that hold one.
+/// Iterative, so that a deeply nested tree cannot overflow the stack.
+fn find_error(root: Node) -> Option<Node> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
         }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node
+            .children(&mut cursor)
+            .filter(|child| child.has_error())
+            .collect();
+        stack.extend(children.into_iter().rev());
     }
     None
 }
