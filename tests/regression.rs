@@ -1,0 +1,50 @@
+//! Inputs the fuzzer (`tests/fuzz.rs`) found, each named after what it pins.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use corral::engine::{self, Fixing, Outcome};
+use corral::registry::RULES;
+use corral::settings::Settings;
+use corral::source::SourceText;
+
+fn fix(text: &str, settings: &Settings) -> Outcome {
+    let source = SourceText::decode(text.as_bytes()).expect("decodes");
+    engine::run(&source, RULES, settings, Fixing::All).expect("not skipped")
+}
+
+fn python_compiles(text: &str) -> bool {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.read(), 'case.py', 'exec')",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 is on PATH");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait().unwrap().success()
+}
+
+/// Imports went before a docstring written as two adjacent literals, and so before
+/// `from __future__ import ...`, which must come first.
+#[test]
+fn an_implicitly_concatenated_docstring_keeps_future_imports_first() {
+    let text = "\"A\" \"docstring.\"\n\nfrom __future__ import annotations\n\nfrom asyncio import gather\n\n\n\
+                async def fetch_all(client, urls):\n    return await gather(*(client.get(u) for u in urls))\n";
+    assert!(python_compiles(text));
+    let fixed = fix(text, &Settings::default()).fixed.expect("rewritten");
+    assert!(
+        fixed.starts_with(
+            "\"A\" \"docstring.\"\n\nfrom __future__ import annotations\n\nimport asyncio\n"
+        ),
+        "{fixed}"
+    );
+    assert!(python_compiles(&fixed), "{fixed}");
+}
