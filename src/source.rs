@@ -22,6 +22,12 @@ pub enum DecodeError {
     Malformed(&'static str),
     #[error("{0} does not round-trip byte for byte, so corral will not rewrite it")]
     NoRoundTrip(&'static str),
+    #[error("a NUL byte at byte {0}; Python does not accept source with NUL bytes")]
+    Nul(usize),
+    #[error(
+        "a carriage return alone ends a line at byte {0}; corral reads LF and CRLF line ends only"
+    )]
+    LoneCarriageReturn(usize),
 }
 
 #[derive(Debug, Error)]
@@ -87,6 +93,16 @@ impl SourceText {
             }
             text.into_owned()
         };
+        // Neither parses as Python here: tree-sitter reads NUL as the end of the text and a lone
+        // CR as no line end at all. Say so rather than report a syntax error.
+        if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+            return Err(DecodeError::Nul(at));
+        }
+        if let Some(at) = memchr::memchr_iter(b'\r', text.as_bytes())
+            .find(|&at| text.as_bytes().get(at + 1) != Some(&b'\n'))
+        {
+            return Err(DecodeError::LoneCarriageReturn(at));
+        }
         let newline = Newline::detect(&text);
         Ok(SourceText {
             text,
@@ -222,6 +238,19 @@ mod tests {
             SourceText::decode(b"x = '\xff'\n").unwrap_err(),
             DecodeError::InvalidUtf8(5)
         );
+    }
+
+    #[test]
+    fn nul_bytes_and_lone_carriage_returns_are_refused_with_their_place() {
+        assert_eq!(
+            SourceText::decode(b"x = 1\n\0").unwrap_err(),
+            DecodeError::Nul(6)
+        );
+        assert_eq!(
+            SourceText::decode(b"x = 1\ry = 2\r\n").unwrap_err(),
+            DecodeError::LoneCarriageReturn(5)
+        );
+        assert!(SourceText::decode(b"x = 1\r\n").is_ok());
     }
 
     #[test]
