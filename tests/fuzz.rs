@@ -9,7 +9,8 @@
 //! CORRAL_FUZZ_RUNS=2000000 CORRAL_FUZZ_SEED=7 cargo test --release --test fuzz -- --nocapture
 //! ```
 //!
-//! `CORRAL_FUZZ_SECONDS=3600` stops it after an hour, whatever the count.
+//! `CORRAL_FUZZ_SECONDS=3600` stops it after an hour, whatever the count. A saved input runs
+//! again with `CORRAL_FUZZ_REPLAY=target/tmp/fuzz/failures/<name>.py`.
 //!
 //! Failing inputs are written to `target/tmp/fuzz/failures/`, and the input being run to
 //! `target/tmp/fuzz/current.py`, so that one that aborts the process is not lost.
@@ -27,6 +28,18 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 #[test]
 fn mutated_cases_never_panic_and_their_rewrites_parse_and_settle() {
+    if let Ok(path) = std::env::var("CORRAL_FUZZ_REPLAY") {
+        let input = std::fs::read(&path).unwrap();
+        // The settings are in the name the run saved it under: `...-settings<choice>.py`.
+        let choice = path
+            .rsplit("-settings")
+            .next()
+            .and_then(|rest| rest.trim_end_matches(".py").parse().ok())
+            .unwrap_or(0);
+        let result = check_input(&input, &settings_for(choice), Python::start().as_mut());
+        assert!(matches!(result, Ok(_)), "{path}: {result:?}");
+        return;
+    }
     let runs = env_number("CORRAL_FUZZ_RUNS", 400);
     let seed = env_number("CORRAL_FUZZ_SEED", 1);
     let long = runs > 10_000;
