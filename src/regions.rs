@@ -203,9 +203,22 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     if for_fixes {
         chooser.read_header();
     }
-    chooser.close(callees.iter().any(|x| *x), callers.iter().any(|x| *x));
-    chooser.regions()
+    let (callees, callers) = (callees.iter().any(|x| *x), callers.iter().any(|x| *x));
+    chooser.close(callees, callers);
+    let mut regions = chooser.regions()?;
+    // tree-sitter's lexer looks for the range a position is in from the first range on, at
+    // every token: many ranges make parsing quadratic. Past a few, the smallest gaps between
+    // them are read too, which only brings the parse nearer to a whole one.
+    while regions.ranges.len() > MAX_RANGES {
+        chooser.fill_smallest_gaps(&regions.ranges, regions.ranges.len() - MAX_RANGES);
+        chooser.close(callees, callers);
+        regions = chooser.regions()?;
+    }
+    Some(regions)
 }
+
+/// The most pieces tree-sitter is given to parse apart.
+const MAX_RANGES: usize = 64;
 
 /// Whether a text holds a word, each word looked for once.
 struct Words<'s> {
@@ -683,6 +696,24 @@ impl<'s> Chooser<'s> {
 
     fn text(&self, piece: Piece) -> &'s [u8] {
         &self.src[self.range(piece)]
+    }
+
+    /// Reads every piece in the `count` smallest gaps between `ranges` (sorted and disjoint).
+    fn fill_smallest_gaps(&mut self, ranges: &[Range<usize>], count: usize) {
+        let mut gaps: Vec<Range<usize>> = ranges.windows(2).map(|w| w[0].end..w[1].start).collect();
+        gaps.sort_by_key(|gap| (gap.len(), gap.start));
+        gaps.truncate(count);
+        gaps.sort_by_key(|gap| gap.start);
+        for piece in self.pieces() {
+            let range = self.range(piece);
+            let at = gaps.partition_point(|gap| gap.end <= range.start);
+            if gaps
+                .get(at)
+                .is_some_and(|gap| gap.start <= range.start && range.end <= gap.end)
+            {
+                self.read(piece);
+            }
+        }
     }
 
     /// Reads `piece`, and the class around it.
