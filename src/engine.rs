@@ -207,7 +207,7 @@ pub fn run(
             break;
         }
         findings.retain(|f| !declined.contains(&(f.rule.id, f.message.clone())));
-        let mut chosen = non_overlapping(&findings);
+        let mut chosen = non_overlapping(&findings, &text);
         if let Fixing::Approve(ask) = &mut fixing {
             let mut approved = Vec::new();
             for fix in chosen {
@@ -238,7 +238,7 @@ pub fn run(
             }
             if matches!(fixing, Fixing::All) {
                 // "All": take every fix of this pass from here on, as if no question was asked.
-                let rest: Vec<&Fix> = non_overlapping(&findings)
+                let rest: Vec<&Fix> = non_overlapping(&findings, &text)
                     .into_iter()
                     .filter(|f| {
                         !findings.iter().any(|x| {
@@ -430,7 +430,7 @@ fn unused(
 
 /// The fixes to apply in one pass: left to right, skipping any that touches one already taken.
 /// Findings that share one fix (a transform may fix several places together) count as one.
-fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
+fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
     let mut fixes: Vec<&Fix> = findings.iter().filter_map(|f| f.fix.as_ref()).collect();
     fixes.sort_by_key(|fix| {
         let span = fix.span();
@@ -440,6 +440,13 @@ fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
     for fix in fixes {
         if !edits_are_disjoint(&fix.edits) {
             // A transform's own edits must not overlap; such a fix is never applied.
+            continue;
+        }
+        if fix
+            .edits
+            .iter()
+            .any(|e| continues_a_blank_line(text, e.range.start))
+        {
             continue;
         }
         let span = fix.span();
@@ -452,6 +459,30 @@ fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
         }
     }
     chosen
+}
+
+/// Whether `offset` is in the indentation of a line that a blank line continues (`  \`). The
+/// line's indentation is then the blank line's for Python, and its own for tree-sitter, so lines
+/// inserted there would be indented for neither; a fix that edits there is not applied.
+fn continues_a_blank_line(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let line = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    if !bytes[line..offset]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
+        || line == 0
+    {
+        return false;
+    }
+    let previous = &bytes[..line - 1];
+    let previous = previous.strip_suffix(b"\r").unwrap_or(previous);
+    let Some(before) = previous.strip_suffix(b"\\") else {
+        return false;
+    };
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    before[start..]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
 }
 
 fn edits_are_disjoint(edits: &[Edit]) -> bool {
@@ -555,6 +586,17 @@ fn report(finding: &Finding, lines: &LineIndex) -> Reported {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_continued_from_a_blank_line_is_found() {
+        let text = "def f():\n  \\\n   return 1\n";
+        let at = text.find("return").unwrap();
+        assert!(continues_a_blank_line(text, at));
+        assert!(continues_a_blank_line(text, at - 3));
+        assert!(!continues_a_blank_line(text, text.find("def").unwrap()));
+        let joined = "x = 1 + \\\n    2\n";
+        assert!(!continues_a_blank_line(joined, joined.find('2').unwrap()));
+    }
 
     #[test]
     fn insertions_at_one_offset_keep_their_order() {

@@ -48,3 +48,16 @@ fn an_implicitly_concatenated_docstring_keeps_future_imports_first() {
     );
     assert!(python_compiles(&fixed), "{fixed}");
 }
+
+/// A statement on a line continued from a blank one (`  \`): Python takes the blank line's
+/// indentation for it, tree-sitter its own, so the lines a fix inserted before it were indented
+/// for neither and the rewrite did not compile. Such a fix is not applied.
+#[test]
+fn a_statement_continued_from_a_blank_line_is_not_rewritten() {
+    let text = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\n\
+                async def main(urls):\n  \\\n   return await asyncio.gather(*[fetch(u) for u in urls])\n";
+    assert!(python_compiles(text));
+    let outcome = fix(text, &Settings::default());
+    assert_eq!(outcome.findings.len(), 1, "still reported");
+    assert_eq!(outcome.fixed, None);
+}
