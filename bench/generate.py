@@ -21,8 +21,8 @@ def functions(n):
     for k in range(n):
         parts.append(f"\n\ndef fetch_{k}(url):\n    return requests.get(url, timeout=3)\n")
     parts.append(
-        "\n\nasync def main(urls):\n"
-        "    return await asyncio.gather(*[asyncio.to_thread(fetch_0, u) for u in urls])\n"
+        "\n\nasync def main(client, urls):\n"
+        "    return await asyncio.gather(*[client.fetch(u) for u in urls])\n"
     )
     return "".join(parts)
 

@@ -155,16 +155,20 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
             .into_iter()
             .filter(|rule| {
                 let Reads::Calls {
-                    functions, methods, ..
+                    functions,
+                    methods,
+                    settled_by,
+                    ..
                 } = rule.reads
                 else {
                     return false;
                 };
-                (as_function && functions.contains(&word))
+                let reads = (as_function && functions.contains(&word))
                     || (as_method
                         && methods.iter().any(|(m, origins)| {
                             *m == word && origins.iter().any(|o| in_file.holds(o))
-                        }))
+                        }));
+                reads && !settled_by.iter().any(|k| gives_keyword(bytes, m.end(), k))
             })
             .collect();
         if !reading.is_empty() {
@@ -402,6 +406,60 @@ fn is_call(bytes: &[u8], start: usize, end: usize) -> bool {
         .iter()
         .find(|&&c| !matches!(c, b' ' | b'\t' | b'\\' | b'\r' | b'\n'))
         == Some(&b'(')
+}
+
+/// Whether the call whose callee name ends at `name_end` gives `keyword` a value other than
+/// `None` among its own arguments. `false` when the scan cannot tell, which reads the call.
+fn gives_keyword(bytes: &[u8], name_end: usize, keyword: &str) -> bool {
+    let Some(open) = bytes[name_end..]
+        .iter()
+        .position(|&c| c == b'(')
+        .map(|k| name_end + k)
+    else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut given = false;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return given;
+                }
+            }
+            b'#' => return false, // a comment among the arguments: leave it to the parser
+            b'\'' | b'"' => {
+                let Some(end) = outline::string_end(bytes, i) else {
+                    return false;
+                };
+                i = end;
+                continue;
+            }
+            c if depth == 1 && is_word_byte(c) && !is_word_byte(bytes[i - 1]) => {
+                let end = i + bytes[i..].iter().take_while(|&&c| is_word_byte(c)).count();
+                if &bytes[i..end] == keyword.as_bytes() {
+                    let rest = bytes[end..].trim_ascii_start();
+                    if let Some(value) = rest.strip_prefix(b"=") {
+                        let value = value.trim_ascii_start();
+                        let none = value.starts_with(b"None")
+                            && value.get(4).is_none_or(|&c| !is_word_byte(c));
+                        if value.starts_with(b"=") || none {
+                            return false;
+                        }
+                        given = true;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The names of the `async def`s in `text`.
@@ -1159,6 +1217,21 @@ mod tests {
             async_def_names(b"async  def f(x):\n    async def g(): pass\n"),
             ["f", "g"]
         );
+    }
+
+    #[test]
+    fn a_call_settled_by_a_keyword_is_told_from_one_that_is_not() {
+        let given = |call: &str| gives_keyword(call.as_bytes(), call.find('(').unwrap(), "timeout");
+        assert!(given("get(url, timeout=3)"));
+        assert!(given("get(url,\n    timeout = (3, 5))"));
+        assert!(given("get(f(x), 'a)', timeout=t)"));
+        assert!(!given("get(url, timeout=None)"));
+        assert!(!given("get(url, timeout == 3)"));
+        assert!(!given("get(url, f(timeout=3))"));
+        assert!(!given("get(url, my_timeout=3)"));
+        assert!(!given("get(url)  # timeout=3"));
+        assert!(!given("get(url, 'timeout=3')"));
+        assert!(!given("get(url, timeout=3"));
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub enum Reads {
         callees: bool,
         /// Also the definitions that call an `async def` it reads (the check looks at callers).
         callers: bool,
+        /// Keywords that, given a value other than `None` in a call, leave the check nothing
+        /// to find in it (`timeout` for missing-timeout): such a call alone is not read.
+        settled_by: &'static [&'static str],
     },
 }
 

@@ -55,6 +55,7 @@ pub static RULE: Rule = Rule {
         ],
         callees: false,
         callers: true,
+        settled_by: &[],
     },
     check,
 };

@@ -52,6 +52,7 @@ pub static RULE: Rule = Rule {
         ],
         callees: false,
         callers: false,
+        settled_by: &["timeout"],
     },
     check,
 };
