@@ -61,3 +61,18 @@ fn a_statement_continued_from_a_blank_line_is_not_rewritten() {
     assert_eq!(outcome.findings.len(), 1, "still reported");
     assert_eq!(outcome.fixed, None);
 }
+
+/// Two byte-order marks: the second stayed at the top of the text, imports a fix added went
+/// above it, and Python rejects U+FEFF anywhere but at the start. Such a file is skipped.
+#[test]
+fn a_second_byte_order_mark_is_skipped_rather_than_pushed_down() {
+    let mut bytes = b"\xEF\xBB\xBF\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(
+        b"import httpx\n\n\ndef sync(url):\n    return httpx.get(url, timeout=None)\n",
+    );
+    let error = SourceText::decode(&bytes).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a second byte-order mark at byte 3; Python reads it as part of the first line"
+    );
+}
