@@ -631,6 +631,8 @@ struct Chooser<'s> {
     binds: Vec<Option<Vec<&'s str>>>,
     /// The words of the pieces read so far, as `close` needs them.
     words: rustc_hash::FxHashSet<&'s [u8]>,
+    /// Each name, and the module-level statements that may bind it (made when first needed).
+    binders: Option<rustc_hash::FxHashMap<&'s [u8], Vec<usize>>>,
     /// Each word, and the pieces whose text holds it (made when callers are looked for).
     mentions: Option<rustc_hash::FxHashMap<&'s [u8], Vec<Piece>>>,
     /// Each name, and the definitions (and classes) of that name (made when callees are).
@@ -671,6 +673,7 @@ impl<'s> Chooser<'s> {
             members,
             binds,
             words: Default::default(),
+            binders: None,
             mentions: None,
             definitions: None,
         }
@@ -680,10 +683,8 @@ impl<'s> Chooser<'s> {
     fn mentions(&mut self) -> &rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> {
         if self.mentions.is_none() {
             let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> = Default::default();
-            let src = self.src;
             for piece in self.pieces() {
-                let distinct: rustc_hash::FxHashSet<&'s [u8]> =
-                    words(&src[self.range(piece)]).collect();
+                let distinct: rustc_hash::FxHashSet<&'s [u8]> = words(self.text(piece)).collect();
                 for word in distinct {
                     index.entry(word).or_default().push(piece);
                 }
@@ -841,25 +842,45 @@ impl<'s> Chooser<'s> {
     fn close(&mut self, callees: bool, callers: bool) {
         loop {
             let mut changed = false;
-            // A module-level statement binding a name a read piece mentions.
+            // A module-level statement binding a name a read piece mentions, and so on from
+            // the statements read for it: a worklist, so that a chain of statements each using
+            // the last is followed in one round.
             let unread_binders = (0..self.units.len()).any(|u| {
                 !self.top[u].read && self.binds[u].as_ref().is_some_and(|b| !b.is_empty())
             });
             if unread_binders {
-                // The words of the read pieces, each piece counted once over all rounds.
-                for piece in self.pieces() {
-                    if self.is_read(piece) && !self.mark(piece).counted {
-                        self.mark(piece).counted = true;
-                        self.words.extend(words(self.text(piece)));
+                if self.binders.is_none() {
+                    let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<usize>> = Default::default();
+                    for (unit, names) in self.binds.iter().enumerate() {
+                        for name in names.iter().flatten() {
+                            index.entry(name.as_bytes()).or_default().push(unit);
+                        }
                     }
+                    self.binders = Some(index);
                 }
-                for unit in 0..self.units.len() {
-                    let used = self.binds[unit].as_ref().is_some_and(|names| {
-                        names.iter().any(|n| self.words.contains(n.as_bytes()))
-                    });
-                    if used && !self.top[unit].read {
-                        self.top[unit].read = true;
-                        changed = true;
+                // The words of the read pieces, each piece counted once over all rounds.
+                let mut work: Vec<Piece> = self
+                    .pieces()
+                    .into_iter()
+                    .filter(|&p| self.is_read(p) && !self.marked(p).counted)
+                    .collect();
+                while let Some(piece) = work.pop() {
+                    if self.marked(piece).counted {
+                        continue;
+                    }
+                    self.mark(piece).counted = true;
+                    for word in words(self.text(piece)) {
+                        if !self.words.insert(word) {
+                            continue;
+                        }
+                        let binders = self.binders.as_ref().expect("made above");
+                        for &unit in binders.get(word).into_iter().flatten() {
+                            if !self.top[unit].read {
+                                self.top[unit].read = true;
+                                changed = true;
+                                work.push(Piece { unit, member: None });
+                            }
+                        }
                     }
                 }
             }
@@ -912,8 +933,7 @@ impl<'s> Chooser<'s> {
                         continue;
                     }
                     self.mark(piece).linked = true;
-                    let src = self.src;
-                    let text = &src[self.range(piece)];
+                    let text = self.text(piece);
                     let mut found: Vec<Piece> = Vec::new();
                     if callers && m.for_callers {
                         // Every async def in the piece, nested ones and methods of classes in it
