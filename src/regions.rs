@@ -126,6 +126,9 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     let bytes = src.as_bytes();
     let lines = outline::logical_lines(bytes)?;
     let units = outline::units_of(bytes, &lines)?;
+    if units.is_empty() {
+        return None; // only comments and blank lines: nothing to cut
+    }
     let mut chooser = Chooser::new(bytes, &units);
 
     // Calls of the checks' names, where their receiver can resolve to what the checks look for.

@@ -76,3 +76,16 @@ fn a_second_byte_order_mark_is_skipped_rather_than_pushed_down() {
         "a second byte-order mark at byte 3; Python reads it as part of the first line"
     );
 }
+
+/// Found by libFuzzer: a file of only a comment that holds a trigger word and `corral:` had no
+/// statement to cut into pieces, and looking up the piece holding the comment indexed an empty
+/// list.
+#[test]
+fn a_file_of_one_comment_naming_corral_and_a_trigger_is_checked() {
+    let text = "# corral: see asyncio.gather(*xs) and import requests";
+    let source = SourceText::decode(text.as_bytes()).unwrap();
+    for fixing in [Fixing::No, Fixing::All] {
+        let outcome = engine::run(&source, RULES, &Settings::default(), fixing).unwrap();
+        assert!(outcome.findings.is_empty() && outcome.fixed.is_none());
+    }
+}
