@@ -373,12 +373,19 @@ fn process_planned(bytes: &[u8], plan: &Plan, fixing: Fixing) -> Status {
 pub fn contain_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     thread_local! {
         static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// Where the last contained panic happened, for the message.
+        static PLACE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
     }
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.get() {
+            if QUIET.get() {
+                let place = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PLACE.set(place);
+            } else {
                 default(info);
             }
         }));
@@ -387,11 +394,15 @@ pub fn contain_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     QUIET.set(outer);
     result.map_err(|payload| {
-        payload
+        let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic with no message".to_string())
+            .unwrap_or_else(|| "a panic with no message".to_string());
+        match PLACE.take() {
+            Some(place) => format!("{message} (at {place}; please report it)"),
+            None => message,
+        }
     })
 }
 

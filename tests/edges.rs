@@ -209,8 +209,16 @@ fn a_file_just_within_the_depth_bound_is_fixed() {
 fn a_panic_in_one_file_becomes_its_error() {
     let ok = corral::files::contain_panic(|| 1 + 1);
     assert_eq!(ok, Ok(2));
+    let line = line!() + 1;
     let caught = corral::files::contain_panic(|| -> u8 { panic!("index 7 out of range") });
-    assert_eq!(caught, Err("index 7 out of range".to_string()));
+    assert_eq!(
+        caught,
+        Err(format!(
+            "index 7 out of range (at tests/edges.rs:{line}; please report it)"
+        ))
+    );
     let formatted = corral::files::contain_panic(|| -> u8 { panic!("{} at {}", "bad", 3) });
-    assert_eq!(formatted, Err("bad at 3".to_string()));
+    assert!(formatted
+        .unwrap_err()
+        .starts_with("bad at 3 (at tests/edges.rs:"));
 }
