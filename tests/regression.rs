@@ -89,3 +89,22 @@ fn a_file_of_one_comment_naming_corral_and_a_trigger_is_checked() {
         assert!(outcome.findings.is_empty() && outcome.fixed.is_none());
     }
 }
+
+/// Found by the fuzzer: an `async def` defined twice, rewritten for a deadline before 3.11. Each
+/// definition got a wrapper around a private copy, the next pass wrapped the wrappers, and the
+/// fixes never settled. A function defined more than once is now only reported.
+#[test]
+fn a_function_defined_twice_is_not_wrapped_for_a_deadline_again_and_again() {
+    let probe = "async def probe(host, port):\n    reader, writer = await asyncio.open_connection(host, port)\n    \
+                 try:\n        await writer.drain()\n        return await reader.readline()\n    finally:\n        writer.close()\n";
+    let text = format!("import asyncio\n\n\n{probe}\n\n{probe}");
+    assert!(python_compiles(&text));
+    let mut settings = Settings::default();
+    settings.timeout = 5.0;
+    settings.timeout_chosen = true;
+    settings.target = corral::settings::PyVersion(9);
+    let outcome = fix(&text, &settings);
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(!outcome.findings.is_empty(), "still reported");
+    assert_eq!(outcome.fixed, None);
+}
