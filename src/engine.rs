@@ -254,9 +254,23 @@ pub fn run(
         if chosen.is_empty() {
             break;
         }
+        // Every finding whose fix is one of those chosen (findings may share a fix), looked up
+        // by span before the fixes are compared whole.
+        let mut by_span: std::collections::HashMap<(usize, usize), Vec<&Fix>> = Default::default();
+        for fix in &chosen {
+            let span = fix.span();
+            by_span.entry((span.start, span.end)).or_default().push(fix);
+        }
         let applied: Vec<&'static str> = findings
             .iter()
-            .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
+            .filter(|f| {
+                f.fix.as_ref().is_some_and(|fix| {
+                    let span = fix.span();
+                    by_span
+                        .get(&(span.start, span.end))
+                        .is_some_and(|same| same.contains(&fix))
+                })
+            })
             .map(|f| f.rule.id)
             .collect();
         let edits = pass_edits(&chosen, tree.root_node(), &text, source);
@@ -437,6 +451,9 @@ fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
         (span.start, span.end)
     });
     let mut chosen: Vec<&Fix> = Vec::new();
+    // The furthest end of a chosen span: spans come in order of their start, so a span is free
+    // when it starts after every chosen one ends.
+    let mut reach: Option<usize> = None;
     for fix in fixes {
         if !edits_are_disjoint(&fix.edits) {
             // A transform's own edits must not overlap; such a fix is never applied.
@@ -450,11 +467,8 @@ fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
             continue;
         }
         let span = fix.span();
-        let free = chosen.iter().all(|taken| {
-            let t = taken.span();
-            span.end < t.start || t.end < span.start
-        });
-        if free {
+        if reach.is_none_or(|end| end < span.start) {
+            reach = Some(reach.map_or(span.end, |end| end.max(span.end)));
             chosen.push(fix);
         }
     }

@@ -44,6 +44,11 @@ pub fn reparse<'e>(
     new: &str,
 ) -> Option<Tree> {
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = edits.into_iter().collect();
+    // Each edit of a tree walks it from the root, along every statement before the edit: past a
+    // few edits, parsing afresh (which gives the same tree) costs less.
+    if edits.len() > MAX_TREE_EDITS {
+        return parse(new);
+    }
     edits.sort_by_key(|(range, _)| (range.start, range.end));
     let mut points = Points::new(old);
     let positions: Vec<_> = edits
@@ -71,6 +76,9 @@ pub fn reparse<'e>(
     }
     PARSER.with(|parser| parser.borrow_mut().parse(new, Some(&tree)))
 }
+
+/// The most edits a tree is edited with for an incremental parse.
+const MAX_TREE_EDITS: usize = 64;
 
 /// The 0-based rows and byte columns of offsets of one text, as tree-sitter counts them. Asked
 /// in increasing order, each row is counted on from the previous offset.

@@ -302,7 +302,32 @@ impl<'t> Context<'_, 't> {
     /// blank lines and the inside of multi-line strings alone (catalog §S8).
     pub fn indent_lines(&self, start: usize, end: usize, unit: &str) -> Vec<Edit> {
         let mut protected: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut stack = vec![self.tree.root_node()];
+        // Only the strings in the smallest node holding the lines, or around it, can hold
+        // them: not every statement of the file, once per fix.
+        let root = self.tree.root_node();
+        // The code on the lines, without the whitespace around it that no node holds.
+        let text = &self.src.as_bytes()[start..end];
+        let first = text.iter().position(|c| !c.is_ascii_whitespace());
+        let last = text.iter().rposition(|c| !c.is_ascii_whitespace());
+        let cover = match (first, last) {
+            (Some(first), Some(last)) => root
+                .descendant_for_byte_range(start + first, start + last + 1)
+                .unwrap_or(root),
+            _ => root,
+        };
+        // A block or a statement is never inside a string; anything else may be.
+        let kind = cover.kind();
+        let in_code = matches!(kind, "module" | "block")
+            || kind.ends_with("_statement")
+            || kind.ends_with("definition");
+        let mut around = if in_code { None } else { cover.parent() };
+        while let Some(node) = around {
+            if node.kind() == "string" && node.start_position().row != node.end_position().row {
+                protected.push(node.start_byte() + 1..node.end_byte());
+            }
+            around = node.parent();
+        }
+        let mut stack = vec![cover];
         while let Some(node) = stack.pop() {
             if node.end_byte() <= start || node.start_byte() >= end {
                 continue;
