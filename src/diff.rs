@@ -64,6 +64,11 @@ pub fn unified_diff(path: &Path, source: &SourceText, fixed: &str) -> String {
 /// The diff operations from `old` to `new` lines: Myers' diff of the whole when that is cheap,
 /// else of each stretch between two cuts.
 fn line_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+    let lines = old.len() + new.len();
+    // However much changed, the whole diff of texts this short is cheap.
+    if lines.saturating_mul(lines) <= WHOLE_DIFF_BUDGET {
+        return similar::capture_diff_slices(Algorithm::Myers, old, new);
+    }
     let cut = cut_ops(old, new);
     let changed: usize = cut
         .iter()
