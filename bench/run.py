@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Benchmark corral against ruff and ast-grep on a corpus of real packages, in one run.
 
-    python3 bench/run.py            # download (once), build, time, report
-    python3 bench/run.py --verify   # also: apply on a copy, compile every changed file, re-run,
-                                    # and each transform's precision from bench/labels/
+    python3 bench/run.py              # download (once), build, time, report
+    python3 bench/run.py --verify     # also: apply on a copy, compile every changed file, re-run,
+                                      # and each transform's precision from bench/labels/
+    python3 bench/run.py --scale-only # only the scaling rows: one generated file at 1x, 4x, 16x
     python3 bench/run.py --sample 30 [--rule NAME] [--unlabelled] [--seed S]
-                                    # findings to label, with their code; no timing
+                                      # findings to label, with their code; no timing
     python3 bench/run.py --precision  # precision per transform from the labels; no timing
 
 Everything it fetches or builds goes under target/bench/: the pinned packages from PyPI (unpacked
@@ -75,6 +76,10 @@ CORPUS_METADATA = (
     'dependencies = ["httpx"]\n'
 )
 RUNS = 5
+# The generated module (bench/generate.py: N small functions, each calling requests.get with a
+# timeout, and one unbounded gather) at 1x, 4x and 16x: how cost grows with one file's size.
+SCALE = [("1x", 5000), ("4x", 20000), ("16x", 80000)]
+SCALE_RUNS = 3
 
 
 def log(message):
@@ -191,6 +196,64 @@ def benchmark(corral, ruff, ast_grep):
             sys.exit(f"{name} failed with exit code {code}: {' '.join(cmd)}")
         results[name] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "exit": code}
     return results
+
+
+def scaling(corral, ruff):
+    """corral check, corral diff and ruff on one generated file at each size of SCALE, and how
+    their time grows per 4x of size."""
+    out = WORK / "scale"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for label, functions in SCALE:
+        path = out / f"functions_{functions}.py"
+        text = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "generate.py"), "functions", str(functions)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        commands = {
+            "corral check": [str(corral), "check", "--quiet", str(path)],
+            "corral diff": [str(corral), "diff", "--quiet", str(path)],
+            "ruff check --select ASYNC,S113": [
+                str(ruff), "check", "--select", "ASYNC,S113", "--no-cache", "--isolated",
+                "--exit-zero", str(path),
+            ],
+        }
+        row = {"functions": functions, "mib": path.stat().st_size / 2**20}
+        for name, cmd in commands.items():
+            log(f"timing {name} on the {label} generated file")
+            wall, cpu, rss, code = measure(cmd, runs=SCALE_RUNS)
+            if code not in (0, 1):
+                sys.exit(f"{name} failed with exit code {code}: {' '.join(cmd)}")
+            row[name] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss}
+        rows[label] = row
+    growth = {}
+    for name in ("corral check", "corral diff"):
+        for small, large in (("1x", "4x"), ("4x", "16x")):
+            growth[f"{name}, {large} / {small} (wall)"] = (
+                rows[large][name]["wall_s"] / rows[small][name]["wall_s"]
+            )
+    growth["corral check / ruff on 16x (wall)"] = (
+        rows["16x"]["corral check"]["wall_s"] / rows["16x"]["ruff check --select ASYNC,S113"]["wall_s"]
+    )
+    return {"rows": rows, "ratios": growth}
+
+
+def print_scaling(scale):
+    print()
+    print("| generated file | MiB | corral check s | corral diff s | ruff check --select ASYNC,S113 s |")
+    print("|---|---:|---:|---:|---:|")
+    for label, row in scale["rows"].items():
+        print(f"| {label}: {row['functions']:,} functions | {row['mib']:.1f} "
+              f"| {row['corral check']['wall_s']:.2f} | {row['corral diff']['wall_s']:.2f} "
+              f"| {row['ruff check --select ASYNC,S113']['wall_s']:.2f} |")
+    print()
+    print("| ratio | value | target |")
+    print("|---|---:|---:|")
+    for name, value in scale["ratios"].items():
+        target = "<= 2" if "ruff" in name else "<= 5"
+        print(f"| {name} | {value:.2f} | {target} |")
 
 
 def same_findings_parsing_whole_files(corral):
@@ -476,15 +539,20 @@ def main():
     parser.add_argument("--unlabelled", action="store_true", help="sample only findings with no label")
     parser.add_argument("--precision", action="store_true",
                         help="print each transform's precision from bench/labels/; no timing")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only time the generated file at 1x, 4x and 16x")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
     ruff, ast_grep = ensure_tools()
-    ensure_corpus()
-    (CORPUS / "pyproject.toml").write_text(CORPUS_METADATA)
     log("building corral (release)")
     run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
     corral = REPO / "target" / "release" / "corral"
+    if args.scale_only:
+        print_scaling(scaling(corral, ruff))
+        return
+    ensure_corpus()
+    (CORPUS / "pyproject.toml").write_text(CORPUS_METADATA)
     if args.sample:
         sample(corral, args.sample, args.seed, args.rule, args.unlabelled)
         return
@@ -509,6 +577,7 @@ def main():
         "corral check / ruff (peak memory)": check_r["peak_rss_mib"] / ruff_r["peak_rss_mib"],
         "corral diff / corral check (wall)": results["corral diff"]["wall_s"] / check_r["wall_s"],
     }
+    scale = scaling(corral, ruff)
     report = {
         "corpus": {"packages": versions, "files": files, "lines": lines},
         "tools": tool_versions,
@@ -516,6 +585,7 @@ def main():
         "runs": RUNS,
         "results": results,
         "ratios": ratios,
+        "scaling": scale,
     }
     if args.verify:
         log("verifying apply on a copy of the corpus")
@@ -534,6 +604,7 @@ def main():
     print("|---|---:|")
     for name, value in ratios.items():
         print(f"| {name} | {value:.2f} |")
+    print_scaling(scale)
     if args.verify:
         v = report["verify"]
         print()

@@ -180,8 +180,16 @@ enum Mode {
     },
 }
 
+/// The stack of each thread that analyses files. Every walk over a tree is iterative or bounded
+/// by `engine::MAX_DEPTH`, which fits in the default stack; this is a margin on top.
+const FILE_THREAD_STACK: usize = 16 << 20;
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Fails only if the pool already exists, which keeps its own stacks.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(FILE_THREAD_STACK)
+        .build_global();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

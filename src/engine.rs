@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::imports::header_edits;
-use crate::parse::{first_syntax_error, line_col, parse, SyntaxError};
+use crate::parse::{first_syntax_error, parse, LineIndex, SyntaxError};
 use crate::rule::{Context, Edit, Finding, Fix, QueryCache, Rule};
 use crate::semantic::Semantic;
 use crate::settings::Settings;
@@ -85,11 +85,18 @@ impl Outcome {
     }
 }
 
+/// How deep a file's syntax tree may go. CPython compiles none much deeper (a chain of about
+/// 3,000 `+` is its limit; 200 nested brackets are), and below it every walk over the tree is
+/// safe on the stack a file's thread has.
+pub const MAX_DEPTH: usize = 4_000;
+
 /// Why a file was not processed at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
     Syntax(SyntaxError),
     Unparseable,
+    /// Its tree is deeper than `MAX_DEPTH`.
+    TooDeep,
 }
 
 impl std::fmt::Display for Skip {
@@ -97,8 +104,18 @@ impl std::fmt::Display for Skip {
         match self {
             Skip::Syntax(e) => e.fmt(f),
             Skip::Unparseable => f.write_str("tree-sitter could not parse the file"),
+            Skip::TooDeep => write!(f, "nesting deeper than {MAX_DEPTH} levels"),
         }
     }
+}
+
+/// The file's semantic model, unless its tree is too deep to analyse.
+fn semantic<'t>(tree: &'t tree_sitter::Tree, text: &'t str) -> Result<Semantic<'t>, Skip> {
+    let semantic = Semantic::build(tree.root_node(), text);
+    if semantic.depth() > MAX_DEPTH {
+        return Err(Skip::TooDeep);
+    }
+    Ok(semantic)
 }
 
 /// Whether and how fixes are applied.
@@ -166,7 +183,7 @@ pub fn run(
     let mut first_pass = None;
     let mut tree = None;
     if !settings.whole_files {
-        match check_regions(source, rules, settings, &fixing) {
+        match check_regions(source, rules, settings, &fixing)? {
             Regions::Done(outcome) => return Ok(outcome),
             Regions::Fix(pieces, checked) => {
                 tree = Some(pieces);
@@ -190,7 +207,7 @@ pub fn run(
                 // A rewrite can bring in words another transform looks for, so the transforms
                 // are chosen again on every pass.
                 let active = crate::prefilter::candidates(text.as_bytes(), rules);
-                let semantic = Semantic::build(tree.root_node(), &text);
+                let semantic = semantic(&tree, &text)?;
                 let focus = (!settings.whole_files)
                     .then(|| crate::regions::select(&text, &active))
                     .flatten();
@@ -200,14 +217,14 @@ pub fn run(
             }
         };
         if pass == 0 {
-            outcome.findings = findings.iter().map(|f| report(f, &text)).collect();
+            outcome.findings = report_all(&findings, &text);
             outcome.unused_suppressions = unused(&suppressions, &active);
         }
         if matches!(fixing, Fixing::No) || quit {
             break;
         }
         findings.retain(|f| !declined.contains(&(f.rule.id, f.message.clone())));
-        let mut chosen = non_overlapping(&findings);
+        let mut chosen = non_overlapping(&findings, &text);
         if let Fixing::Approve(ask) = &mut fixing {
             let mut approved = Vec::new();
             for fix in chosen {
@@ -238,7 +255,7 @@ pub fn run(
             }
             if matches!(fixing, Fixing::All) {
                 // "All": take every fix of this pass from here on, as if no question was asked.
-                let rest: Vec<&Fix> = non_overlapping(&findings)
+                let rest: Vec<&Fix> = non_overlapping(&findings, &text)
                     .into_iter()
                     .filter(|f| {
                         !findings.iter().any(|x| {
@@ -254,9 +271,23 @@ pub fn run(
         if chosen.is_empty() {
             break;
         }
+        // Every finding whose fix is one of those chosen (findings may share a fix), looked up
+        // by span before the fixes are compared whole.
+        let mut by_span: std::collections::HashMap<(usize, usize), Vec<&Fix>> = Default::default();
+        for fix in &chosen {
+            let span = fix.span();
+            by_span.entry((span.start, span.end)).or_default().push(fix);
+        }
         let applied: Vec<&'static str> = findings
             .iter()
-            .filter(|f| f.fix.as_ref().is_some_and(|fix| chosen.contains(&fix)))
+            .filter(|f| {
+                f.fix.as_ref().is_some_and(|fix| {
+                    let span = fix.span();
+                    by_span
+                        .get(&(span.start, span.end))
+                        .is_some_and(|same| same.contains(&fix))
+                })
+            })
             .map(|f| f.rule.id)
             .collect();
         let edits = pass_edits(&chosen, tree.root_node(), &text, source);
@@ -379,9 +410,10 @@ fn check_text<'t>(
     }
     let suppressions = suppress::collect(tree, text);
     if !suppressions.is_empty() {
+        let lines = LineIndex::new(text);
         findings.retain(|f| {
-            let start = line_col(text, f.range.start).0;
-            let end = line_col(text, f.range.end).0;
+            let start = lines.line_col(f.range.start).0;
+            let end = lines.line_col(f.range.end).0;
             !suppress::is_suppressed(&suppressions, f.rule.id, start, end)
         });
     }
@@ -407,36 +439,36 @@ fn check_regions(
     rules: &[&'static Rule],
     settings: &Settings,
     fixing: &Fixing,
-) -> Regions {
+) -> Result<Regions, Skip> {
     let text = &source.text;
     let active = crate::prefilter::candidates(text.as_bytes(), rules);
     // Fixes place imports and constants in the module's header, so they read it too.
     let for_fixes = !matches!(fixing, Fixing::No);
     let Some(regions) = crate::regions::select_for(text, &active, for_fixes) else {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     };
     if !regions.worth_parsing(text.len()) {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     }
     let Some(tree) = regions.parse(text) else {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     };
-    let semantic = Semantic::build(tree.root_node(), text);
+    let semantic = semantic(&tree, text)?;
     if regions.hides_a_binding(&semantic) {
-        return Regions::Whole;
+        return Ok(Regions::Whole);
     }
     let queries = QueryCache::within(regions.focus);
     let (findings, suppressions, active) =
         check_text(text, &tree, &semantic, active, settings, queries);
     if for_fixes && findings.iter().any(|f| f.fix.is_some()) {
         drop(semantic);
-        return Regions::Fix(tree, (findings, suppressions, active));
+        return Ok(Regions::Fix(tree, (findings, suppressions, active)));
     }
-    Regions::Done(Outcome {
-        findings: findings.iter().map(|f| report(f, text)).collect(),
+    Ok(Regions::Done(Outcome {
+        findings: report_all(&findings, text),
         unused_suppressions: unused(&suppressions, &active),
         ..Outcome::default()
-    })
+    }))
 }
 
 /// Suppressions that silenced nothing, judged only against the transforms that ran.
@@ -458,28 +490,59 @@ fn unused(
 
 /// The fixes to apply in one pass: left to right, skipping any that touches one already taken.
 /// Findings that share one fix (a transform may fix several places together) count as one.
-fn non_overlapping(findings: &[Finding]) -> Vec<&Fix> {
+fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
     let mut fixes: Vec<&Fix> = findings.iter().filter_map(|f| f.fix.as_ref()).collect();
     fixes.sort_by_key(|fix| {
         let span = fix.span();
         (span.start, span.end)
     });
     let mut chosen: Vec<&Fix> = Vec::new();
+    // The furthest end of a chosen span: spans come in order of their start, so a span is free
+    // when it starts after every chosen one ends.
+    let mut reach: Option<usize> = None;
     for fix in fixes {
         if !edits_are_disjoint(&fix.edits) {
             // A transform's own edits must not overlap; such a fix is never applied.
             continue;
         }
+        if fix
+            .edits
+            .iter()
+            .any(|e| continues_a_blank_line(text, e.range.start))
+        {
+            continue;
+        }
         let span = fix.span();
-        let free = chosen.iter().all(|taken| {
-            let t = taken.span();
-            span.end < t.start || t.end < span.start
-        });
-        if free {
+        if reach.is_none_or(|end| end < span.start) {
+            reach = Some(reach.map_or(span.end, |end| end.max(span.end)));
             chosen.push(fix);
         }
     }
     chosen
+}
+
+/// Whether `offset` is in the indentation of a line that a blank line continues (`  \`). The
+/// line's indentation is then the blank line's for Python, and its own for tree-sitter, so lines
+/// inserted there would be indented for neither; a fix that edits there is not applied.
+fn continues_a_blank_line(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let line = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    if !bytes[line..offset]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
+        || line == 0
+    {
+        return false;
+    }
+    let previous = &bytes[..line - 1];
+    let previous = previous.strip_suffix(b"\r").unwrap_or(previous);
+    let Some(before) = previous.strip_suffix(b"\\") else {
+        return false;
+    };
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    before[start..]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
 }
 
 fn edits_are_disjoint(edits: &[Edit]) -> bool {
@@ -541,14 +604,20 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-fn position(text: &str, offset: usize) -> Position {
-    let (line, column) = line_col(text, offset);
+fn position(lines: &LineIndex, offset: usize) -> Position {
+    let (line, column) = lines.line_col(offset);
     Position { line, column }
 }
 
-fn report(finding: &Finding, text: &str) -> Reported {
-    let start = position(text, finding.range.start);
-    let end = position(text, finding.range.end);
+/// The findings as the user sees them, with the lines of `text` counted once for all.
+fn report_all(findings: &[Finding], text: &str) -> Vec<Reported> {
+    let lines = LineIndex::new(text);
+    findings.iter().map(|f| report(f, &lines)).collect()
+}
+
+fn report(finding: &Finding, lines: &LineIndex) -> Reported {
+    let start = position(lines, finding.range.start);
+    let end = position(lines, finding.range.end);
     Reported {
         rule: finding.rule.id,
         code: finding.rule.code,
@@ -567,8 +636,8 @@ fn report(finding: &Finding, text: &str) -> Reported {
                 .edits
                 .iter()
                 .map(|e| EditView {
-                    start: position(text, e.range.start),
-                    end: position(text, e.range.end),
+                    start: position(lines, e.range.start),
+                    end: position(lines, e.range.end),
                     content: e.text.clone(),
                 })
                 .collect(),
@@ -582,6 +651,17 @@ fn report(finding: &Finding, text: &str) -> Reported {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_continued_from_a_blank_line_is_found() {
+        let text = "def f():\n  \\\n   return 1\n";
+        let at = text.find("return").unwrap();
+        assert!(continues_a_blank_line(text, at));
+        assert!(continues_a_blank_line(text, at - 3));
+        assert!(!continues_a_blank_line(text, text.find("def").unwrap()));
+        let joined = "x = 1 + \\\n    2\n";
+        assert!(!continues_a_blank_line(joined, joined.find('2').unwrap()));
+    }
 
     #[test]
     fn insertions_at_one_offset_keep_their_order() {

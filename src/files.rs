@@ -339,14 +339,16 @@ pub struct FileResult {
     pub status: Status,
 }
 
-/// Runs the engine on one file's bytes.
+/// Runs the engine on one file's bytes. A panic in it becomes this file's error, so that one
+/// file cannot take the others' results down with it.
 pub fn process_bytes(path: &Path, bytes: &[u8], resolver: &Resolver, fixing: Fixing) -> FileResult {
     let (package, httpx_missing, status) = match resolver.plan(path) {
         Err(err) => (None, false, Status::Failed(err)),
         Ok(plan) => (
             plan.package.clone(),
             plan.settings.httpx_missing,
-            process_planned(bytes, &plan, fixing),
+            contain_panic(|| process_planned(bytes, &plan, fixing))
+                .unwrap_or_else(|message| Status::Failed(format!("internal error: {message}"))),
         ),
     };
     FileResult {
@@ -382,7 +384,10 @@ fn process_planned(bytes: &[u8], plan: &Plan, fixing: Fixing) -> Status {
     let fixes = !matches!(fixing, Fixing::No);
     match engine::run(&source, &plan.rules, &plan.settings, fixing) {
         Err(skip) => Status::Skipped(Skip {
-            kind: "syntax error",
+            kind: match skip {
+                engine::Skip::TooDeep => "too deep",
+                engine::Skip::Syntax(_) | engine::Skip::Unparseable => "syntax error",
+            },
             reason: skip.to_string(),
         }),
         // Only a run that may write needs the text afterwards; a check keeps just its findings.
@@ -397,6 +402,44 @@ fn process_planned(bytes: &[u8], plan: &Plan, fixing: Fixing) -> Status {
             outcome,
         },
     }
+}
+
+/// `f()`, or the message of the panic it ended in. The panic is not printed where it happens:
+/// the caller reports it as the file's error, in path order with the others.
+pub fn contain_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// Where the last contained panic happened, for the message.
+        static PLACE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.get() {
+                let place = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PLACE.set(place);
+            } else {
+                default(info);
+            }
+        }));
+    });
+    let outer = QUIET.replace(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.set(outer);
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with no message".to_string());
+        match PLACE.take() {
+            Some(place) => format!("{message} (at {place}; please report it)"),
+            None => message,
+        }
+    })
 }
 
 /// Calls `f` with the bytes of the file at `path`, read into a buffer each thread reuses: most

@@ -144,8 +144,12 @@ impl Layout {
                     header_end = line_end;
                 }
                 "comment" => {}
+                // The docstring, implicitly concatenated or not: `from __future__` may follow it.
                 "expression_statement"
-                    if !seen_code && stmt.named_child(0).is_some_and(|c| c.kind() == "string") =>
+                    if !seen_code
+                        && stmt.named_child(0).is_some_and(|c| {
+                            matches!(c.kind(), "string" | "concatenated_string")
+                        }) =>
                 {
                     seen_code = true;
                     header_end = line_end;

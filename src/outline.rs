@@ -217,6 +217,7 @@ fn group(
 ) -> Option<Vec<Unit>> {
     // Unit boundaries: a start line that neither follows a decorator line nor continues a
     // compound statement (`else:`, `except ...:`).
+    // Each head as its index into `starts`, so that its definition line is found from there on.
     let mut heads: Vec<usize> = Vec::new();
     for (k, &line) in starts.iter().enumerate() {
         let after_decorator = k > 0 && src[lines[starts[k - 1]].token] == b'@';
@@ -226,18 +227,20 @@ fn group(
         );
         let continues = after_decorator || (clause && k > 0);
         if !continues {
-            heads.push(line);
+            heads.push(k);
         }
     }
     let mut units = Vec::with_capacity(heads.len());
-    for (k, &head) in heads.iter().enumerate() {
+    for (k, &at) in heads.iter().enumerate() {
+        let head = starts[at];
         let start = if k == 0 { from } else { lines[head].start };
-        let end = heads.get(k + 1).map_or(to, |&next| lines[next].start);
+        let end = heads
+            .get(k + 1)
+            .map_or(to, |&next| lines[starts[next]].start);
         // The definition line: the first line at this level from `head` that is not a decorator.
-        let def_line = starts
+        let def_line = starts[at..]
             .iter()
             .copied()
-            .filter(|&l| l >= head)
             .find(|&l| src[lines[l].token] != b'@')?;
         let words = leading_words(&src[lines[def_line].token..lines[def_line].end]);
         let kind = match words.as_slice() {

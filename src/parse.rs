@@ -44,6 +44,11 @@ pub fn reparse<'e>(
     new: &str,
 ) -> Option<Tree> {
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = edits.into_iter().collect();
+    // Each edit of a tree walks it from the root, along every statement before the edit: past a
+    // few edits, parsing afresh (which gives the same tree) costs less.
+    if edits.len() > MAX_TREE_EDITS {
+        return parse(new);
+    }
     edits.sort_by_key(|(range, _)| (range.start, range.end));
     let mut points = Points::new(old);
     let positions: Vec<_> = edits
@@ -71,6 +76,9 @@ pub fn reparse<'e>(
     }
     PARSER.with(|parser| parser.borrow_mut().parse(new, Some(&tree)))
 }
+
+/// The most edits a tree is edited with for an incremental parse.
+const MAX_TREE_EDITS: usize = 64;
 
 /// The 0-based rows and byte columns of offsets of one text, as tree-sitter counts them. Asked
 /// in increasing order, each row is counted on from the previous offset.
@@ -141,27 +149,51 @@ pub fn first_syntax_error(tree: &Tree, src: &str) -> Option<SyntaxError> {
     })
 }
 
-fn find_error(node: Node) -> Option<Node> {
-    if node.is_error() || node.is_missing() {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.has_error() {
-            if let Some(found) = find_error(child) {
-                return Some(found);
-            }
+/// The first ERROR or MISSING node in source order, looking only into subtrees that hold one.
+/// Iterative, so that a deeply nested tree cannot overflow the stack.
+fn find_error(root: Node) -> Option<Node> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
         }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node
+            .children(&mut cursor)
+            .filter(|child| child.has_error())
+            .collect();
+        stack.extend(children.into_iter().rev());
     }
     None
 }
 
 /// 1-based line and character column of a byte offset.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    LineIndex::new(src).line_col(offset)
+}
+
+/// Where each line of a text starts, found once, so that the position of each of many offsets
+/// costs a binary search rather than a count from the start of the text.
+pub struct LineIndex<'s> {
+    src: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(src: &'s str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1))
+            .collect();
+        LineIndex { src, starts }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let column = self.src[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +253,18 @@ mod tests {
             parse(src).unwrap().root_node().to_sexp()
         );
         assert_eq!(first_syntax_error(&whole, src).map(|e| e.line), Some(6));
+    }
+
+    #[test]
+    fn line_index_positions_match_a_count_from_the_start() {
+        let src = "a\n\u{e9}t\u{e9} = 1\r\n\nlast";
+        let index = LineIndex::new(src);
+        for (offset, _) in src.char_indices().chain([(src.len(), ' ')]) {
+            let before = &src[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+            assert_eq!(index.line_col(offset), (line, column), "at {offset}");
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ struct Mark {
     /// Holds a call of a name of a check that looks into its callees / callers.
     for_callees: bool,
     for_callers: bool,
+    /// Its callees or callers are read already: pieces are only ever added, so once is enough.
+    linked: bool,
 }
 
 /// Every `Reads::Calls` name. Leftmost-longest finds every call: a name that starts inside
@@ -124,6 +126,9 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     let bytes = src.as_bytes();
     let lines = outline::logical_lines(bytes)?;
     let units = outline::units_of(bytes, &lines)?;
+    if units.is_empty() {
+        return None; // only comments and blank lines: nothing to cut
+    }
     let mut chooser = Chooser::new(bytes, &units);
 
     // Calls of the checks' names, where their receiver can resolve to what the checks look for.
@@ -153,16 +158,20 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
             .into_iter()
             .filter(|rule| {
                 let Reads::Calls {
-                    functions, methods, ..
+                    functions,
+                    methods,
+                    settled_by,
+                    ..
                 } = rule.reads
                 else {
                     return false;
                 };
-                (as_function && functions.contains(&word))
+                let reads = (as_function && functions.contains(&word))
                     || (as_method
                         && methods.iter().any(|(m, origins)| {
                             *m == word && origins.iter().any(|o| in_file.holds(o))
-                        }))
+                        }));
+                reads && !settled_by.iter().any(|k| gives_keyword(bytes, m.end(), k))
             })
             .collect();
         if !reading.is_empty() {
@@ -201,9 +210,22 @@ pub fn select_for(src: &str, rules: &[&'static Rule], for_fixes: bool) -> Option
     if for_fixes {
         chooser.read_header();
     }
-    chooser.close(callees.iter().any(|x| *x), callers.iter().any(|x| *x));
-    chooser.regions()
+    let (callees, callers) = (callees.iter().any(|x| *x), callers.iter().any(|x| *x));
+    chooser.close(callees, callers);
+    let mut regions = chooser.regions()?;
+    // tree-sitter's lexer looks for the range a position is in from the first range on, at
+    // every token: many ranges make parsing quadratic. Past a few, the smallest gaps between
+    // them are read too, which only brings the parse nearer to a whole one.
+    while regions.ranges.len() > MAX_RANGES {
+        chooser.fill_smallest_gaps(&regions.ranges, regions.ranges.len() - MAX_RANGES);
+        chooser.close(callees, callers);
+        regions = chooser.regions()?;
+    }
+    Some(regions)
 }
+
+/// The most pieces tree-sitter is given to parse apart.
+const MAX_RANGES: usize = 64;
 
 /// Whether a text holds a word, each word looked for once.
 struct Words<'s> {
@@ -389,6 +411,60 @@ fn is_call(bytes: &[u8], start: usize, end: usize) -> bool {
         == Some(&b'(')
 }
 
+/// Whether the call whose callee name ends at `name_end` gives `keyword` a value other than
+/// `None` among its own arguments. `false` when the scan cannot tell, which reads the call.
+fn gives_keyword(bytes: &[u8], name_end: usize, keyword: &str) -> bool {
+    let Some(open) = bytes[name_end..]
+        .iter()
+        .position(|&c| c == b'(')
+        .map(|k| name_end + k)
+    else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut given = false;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return given;
+                }
+            }
+            b'#' => return false, // a comment among the arguments: leave it to the parser
+            b'\'' | b'"' => {
+                let Some(end) = outline::string_end(bytes, i) else {
+                    return false;
+                };
+                i = end;
+                continue;
+            }
+            c if depth == 1 && is_word_byte(c) && !is_word_byte(bytes[i - 1]) => {
+                let end = i + bytes[i..].iter().take_while(|&&c| is_word_byte(c)).count();
+                if &bytes[i..end] == keyword.as_bytes() {
+                    let rest = bytes[end..].trim_ascii_start();
+                    if let Some(value) = rest.strip_prefix(b"=") {
+                        let value = value.trim_ascii_start();
+                        let none = value.starts_with(b"None")
+                            && value.get(4).is_none_or(|&c| !is_word_byte(c));
+                        if value.starts_with(b"=") || none {
+                            return false;
+                        }
+                        given = true;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The names of the `async def`s in `text`.
 fn async_def_names(text: &[u8]) -> Vec<&str> {
     let mut names = Vec::new();
@@ -540,6 +616,12 @@ struct Chooser<'s> {
     binds: Vec<Option<Vec<&'s str>>>,
     /// The words of the pieces read so far, as `close` needs them.
     words: rustc_hash::FxHashSet<&'s [u8]>,
+    /// Each name, and the module-level statements that may bind it (made when first needed).
+    binders: Option<rustc_hash::FxHashMap<&'s [u8], Vec<usize>>>,
+    /// Each word, and the pieces whose text holds it (made when callers are looked for).
+    mentions: Option<rustc_hash::FxHashMap<&'s [u8], Vec<Piece>>>,
+    /// Each name, and the definitions (and classes) of that name (made when callees are).
+    definitions: Option<rustc_hash::FxHashMap<&'s [u8], Vec<Piece>>>,
 }
 
 impl<'s> Chooser<'s> {
@@ -576,7 +658,40 @@ impl<'s> Chooser<'s> {
             members,
             binds,
             words: Default::default(),
+            binders: None,
+            mentions: None,
+            definitions: None,
         }
+    }
+
+    /// Each word, and the pieces whose text holds it as a whole word, in piece order.
+    fn mentions(&mut self) -> &rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> {
+        if self.mentions.is_none() {
+            let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> = Default::default();
+            for piece in self.pieces() {
+                let distinct: rustc_hash::FxHashSet<&'s [u8]> = words(self.text(piece)).collect();
+                for word in distinct {
+                    index.entry(word).or_default().push(piece);
+                }
+            }
+            self.mentions = Some(index);
+        }
+        self.mentions.as_ref().expect("made above")
+    }
+
+    /// Each name, and the pieces that define a function or class of that name.
+    fn definitions(&mut self) -> &rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> {
+        if self.definitions.is_none() {
+            let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<Piece>> = Default::default();
+            for piece in self.pieces() {
+                let unit = self.unit(piece);
+                if let Kind::Def { name, .. } | Kind::Class { name, .. } = &unit.kind {
+                    index.entry(name.as_bytes()).or_default().push(piece);
+                }
+            }
+            self.definitions = Some(index);
+        }
+        self.definitions.as_ref().expect("made above")
     }
 
     fn piece_at(&self, offset: usize) -> Piece {
@@ -625,6 +740,24 @@ impl<'s> Chooser<'s> {
 
     fn text(&self, piece: Piece) -> &'s [u8] {
         &self.src[self.range(piece)]
+    }
+
+    /// Reads every piece in the `count` smallest gaps between `ranges` (sorted and disjoint).
+    fn fill_smallest_gaps(&mut self, ranges: &[Range<usize>], count: usize) {
+        let mut gaps: Vec<Range<usize>> = ranges.windows(2).map(|w| w[0].end..w[1].start).collect();
+        gaps.sort_by_key(|gap| (gap.len(), gap.start));
+        gaps.truncate(count);
+        gaps.sort_by_key(|gap| gap.start);
+        for piece in self.pieces() {
+            let range = self.range(piece);
+            let at = gaps.partition_point(|gap| gap.end <= range.start);
+            if gaps
+                .get(at)
+                .is_some_and(|gap| gap.start <= range.start && range.end <= gap.end)
+            {
+                self.read(piece);
+            }
+        }
     }
 
     /// Reads `piece`, and the class around it.
@@ -693,28 +826,48 @@ impl<'s> Chooser<'s> {
     fn close(&mut self, callees: bool, callers: bool) {
         loop {
             let mut changed = false;
-            // A module-level statement binding a name a read piece mentions.
+            // A module-level statement binding a name a read piece mentions, and so on from
+            // the statements read for it: a worklist, so that a chain of statements each using
+            // the last is followed in one round.
             let unread_binders = (0..self.units.len()).any(|u| {
                 !self.top[u].read && self.binds[u].as_ref().is_some_and(|b| !b.is_empty())
             });
             if unread_binders {
-                // The words of the read pieces, each piece counted once over all rounds.
-                for piece in self.pieces() {
-                    if self.is_read(piece) && !self.mark(piece).counted {
-                        self.mark(piece).counted = true;
-                        self.words.extend(words(self.text(piece)));
+                if self.binders.is_none() {
+                    let mut index: rustc_hash::FxHashMap<&'s [u8], Vec<usize>> = Default::default();
+                    for (unit, names) in self.binds.iter().enumerate() {
+                        for name in names.iter().flatten() {
+                            index.entry(name.as_bytes()).or_default().push(unit);
+                        }
                     }
+                    self.binders = Some(index);
                 }
-                for unit in 0..self.units.len() {
-                    let used = self.binds[unit].as_ref().is_some_and(|names| {
-                        names.iter().any(|n| self.words.contains(n.as_bytes()))
-                    });
-                    if used && !self.top[unit].read {
-                        self.top[unit].read = true;
-                        // `session = make_session()`: a callee-minded check follows the value
-                        // into the function that made it.
-                        self.top[unit].for_callees = callees;
-                        changed = true;
+                // The words of the read pieces, each piece counted once over all rounds.
+                let mut work: Vec<Piece> = self
+                    .pieces()
+                    .into_iter()
+                    .filter(|&p| self.is_read(p) && !self.marked(p).counted)
+                    .collect();
+                while let Some(piece) = work.pop() {
+                    if self.marked(piece).counted {
+                        continue;
+                    }
+                    self.mark(piece).counted = true;
+                    for word in words(self.text(piece)) {
+                        if !self.words.insert(word) {
+                            continue;
+                        }
+                        let binders = self.binders.as_ref().expect("made above");
+                        for &unit in binders.get(word).into_iter().flatten() {
+                            if !self.top[unit].read {
+                                self.top[unit].read = true;
+                                // `session = make_session()`: a callee-minded check follows
+                                // the value into the function that made it.
+                                self.top[unit].for_callees = callees;
+                                changed = true;
+                                work.push(Piece { unit, member: None });
+                            }
+                        }
                     }
                 }
             }
@@ -757,45 +910,37 @@ impl<'s> Chooser<'s> {
                     }
                 }
             }
-            let pieces = self.pieces();
-            // Callers of an async def that holds a call a caller-minded check reads.
-            if callers {
-                for &piece in &pieces {
+            // Callers of an async def that holds a call a caller-minded check reads, and callees
+            // of a piece holding a call a callee-minded check reads: looked up by name in indexes
+            // made once, so that each piece is not searched once per name.
+            if callers || callees {
+                for piece in self.pieces() {
                     let m = self.marked(piece);
-                    if !(m.read && m.for_callers) {
+                    if !m.read || m.linked || !(m.for_callers || m.for_callees) {
                         continue;
                     }
-                    // Every async def in the piece, nested ones and methods of classes in it
-                    // included: a method's callers are `self.name(...)` in any class.
-                    for name in async_def_names(self.text(piece)) {
-                        for &other in &pieces {
-                            if !self.is_read(other) && has_word(self.text(other), name) {
-                                changed |= self.read(other);
-                            }
+                    self.mark(piece).linked = true;
+                    let text = self.text(piece);
+                    let mut found: Vec<Piece> = Vec::new();
+                    if callers && m.for_callers {
+                        // Every async def in the piece, nested ones and methods of classes in it
+                        // included: a method's callers are `self.name(...)` in any class.
+                        let mentions = self.mentions();
+                        for name in async_def_names(text) {
+                            found.extend(mentions.get(name.as_bytes()).into_iter().flatten());
                         }
                     }
-                }
-            }
-            // Callees of a piece holding a call a callee-minded check reads.
-            if callees {
-                for &piece in &pieces {
-                    let m = self.marked(piece);
-                    if !(m.read && m.for_callees) {
-                        continue;
+                    if callees && m.for_callees {
+                        let definitions = self.definitions();
+                        let words: rustc_hash::FxHashSet<&[u8]> = words(text).collect();
+                        for word in words {
+                            found.extend(definitions.get(word).into_iter().flatten().filter(
+                                |other| other.member.is_none() || other.unit == piece.unit,
+                            ));
+                        }
                     }
-                    let words: rustc_hash::FxHashSet<&[u8]> = words(self.text(piece)).collect();
-                    for &other in &pieces {
-                        let is_def =
-                            matches!(self.unit(other).kind, Kind::Def { .. } | Kind::Class { .. });
-                        let scope_ok = other.member.is_none() || other.unit == piece.unit;
-                        if is_def
-                            && scope_ok
-                            && !self.is_read(other)
-                            && self
-                                .unit(other)
-                                .name()
-                                .is_some_and(|n| words.contains(n.as_bytes()))
-                        {
+                    for other in found {
+                        if !self.is_read(other) {
                             changed |= self.read(other);
                             // Checks follow calls more than one call deep: a callee's callees.
                             self.mark(other).for_callees = true;
@@ -1081,6 +1226,21 @@ mod tests {
             async_def_names(b"async  def f(x):\n    async def g(): pass\n"),
             ["f", "g"]
         );
+    }
+
+    #[test]
+    fn a_call_settled_by_a_keyword_is_told_from_one_that_is_not() {
+        let given = |call: &str| gives_keyword(call.as_bytes(), call.find('(').unwrap(), "timeout");
+        assert!(given("get(url, timeout=3)"));
+        assert!(given("get(url,\n    timeout = (3, 5))"));
+        assert!(given("get(f(x), 'a)', timeout=t)"));
+        assert!(!given("get(url, timeout=None)"));
+        assert!(!given("get(url, timeout == 3)"));
+        assert!(!given("get(url, f(timeout=3))"));
+        assert!(!given("get(url, my_timeout=3)"));
+        assert!(!given("get(url)  # timeout=3"));
+        assert!(!given("get(url, 'timeout=3')"));
+        assert!(!given("get(url, timeout=3"));
     }
 
     #[test]

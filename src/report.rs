@@ -264,7 +264,7 @@ pub fn explain(results: &[FileResult]) {
         let Status::Processed { outcome, .. } = &result.status else {
             continue;
         };
-        let mut said: Vec<&[String]> = Vec::new();
+        let mut said: std::collections::HashSet<&[String]> = std::collections::HashSet::new();
         for f in &outcome.findings {
             let _ = writeln!(
                 stderr,
@@ -278,11 +278,11 @@ pub fn explain(results: &[FileResult]) {
                 f.message
             );
             if let Some(fix) = &f.fix {
-                if !said.contains(&fix.changes.as_slice()) {
+                // Each list of behaviour changes once per file (they often name the function).
+                if said.insert(fix.changes.as_slice()) {
                     for change in &fix.changes {
                         let _ = writeln!(stderr, "    behaviour change: {change}");
                     }
-                    said.push(&fix.changes);
                 }
             }
         }

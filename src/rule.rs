@@ -55,6 +55,9 @@ pub enum Reads {
         callees: bool,
         /// Also the definitions that call an `async def` it reads (the check looks at callers).
         callers: bool,
+        /// Keywords that, given a value other than `None` in a call, leave the check nothing
+        /// to find in it (`timeout` for missing-timeout): such a call alone is not read.
+        settled_by: &'static [&'static str],
     },
 }
 
@@ -334,7 +337,32 @@ impl<'t> Context<'_, 't> {
     /// blank lines and the inside of multi-line strings alone (catalog §S8).
     pub fn indent_lines(&self, start: usize, end: usize, unit: &str) -> Vec<Edit> {
         let mut protected: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut stack = vec![self.tree.root_node()];
+        // Only the strings in the smallest node holding the lines, or around it, can hold
+        // them: not every statement of the file, once per fix.
+        let root = self.tree.root_node();
+        // The code on the lines, without the whitespace around it that no node holds.
+        let text = &self.src.as_bytes()[start..end];
+        let first = text.iter().position(|c| !c.is_ascii_whitespace());
+        let last = text.iter().rposition(|c| !c.is_ascii_whitespace());
+        let cover = match (first, last) {
+            (Some(first), Some(last)) => root
+                .descendant_for_byte_range(start + first, start + last + 1)
+                .unwrap_or(root),
+            _ => root,
+        };
+        // A block or a statement is never inside a string; anything else may be.
+        let kind = cover.kind();
+        let in_code = matches!(kind, "module" | "block")
+            || kind.ends_with("_statement")
+            || kind.ends_with("definition");
+        let mut around = if in_code { None } else { cover.parent() };
+        while let Some(node) = around {
+            if node.kind() == "string" && node.start_position().row != node.end_position().row {
+                protected.push(node.start_byte() + 1..node.end_byte());
+            }
+            around = node.parent();
+        }
+        let mut stack = vec![cover];
         while let Some(node) = stack.pop() {
             if node.end_byte() <= start || node.start_byte() >= end {
                 continue;
@@ -503,28 +531,126 @@ impl LazyQuery {
         use tree_sitter::StreamingIterator;
         let query = self.get();
         let mut cursor = tree_sitter::QueryCursor::new();
+        let root = ctx.tree.root_node();
         let everything = 0..ctx.src.len();
         let ranges = ctx
             .queries
             .focus
             .as_deref()
             .unwrap_or(std::slice::from_ref(&everything));
+        // From the root, the cursor steps over every statement before a range to reach it:
+        // for many ranges, quadratic. Then each range starts at the statements it overlaps,
+        // found by binary search, which gives the same matches when no pattern is rooted at a
+        // node above a statement.
+        let mut statements = (ranges.len() > FEW_RANGES
+            && starts_at_statements(query, self.source))
+        .then(|| Statements::of(root));
         let mut out = Vec::new();
         for range in ranges {
             cursor.set_byte_range(range.clone());
-            let mut matches = cursor.matches(query, ctx.tree.root_node(), ctx.src.as_bytes());
-            while let Some(m) = matches.next() {
-                out.push(Captures {
-                    nodes: m
-                        .captures
-                        .iter()
-                        .map(|c| (query.capture_names()[c.index as usize], c.node))
-                        .collect(),
-                });
+            let starts = match &mut statements {
+                Some(statements) => statements.overlapping(range),
+                None => vec![root],
+            };
+            for start in starts {
+                let mut matches = cursor.matches(query, start, ctx.src.as_bytes());
+                while let Some(m) = matches.next() {
+                    out.push(Captures {
+                        nodes: m
+                            .captures
+                            .iter()
+                            .map(|c| (query.capture_names()[c.index as usize], c.node))
+                            .collect(),
+                    });
+                }
             }
         }
         out
     }
+}
+
+/// Up to how many ranges a query runs from the root for each.
+const FEW_RANGES: usize = 16;
+
+/// Whether no pattern of `query` (compiled from `source`) can match a node above a statement
+/// (the module, a block, a class), so that running it from the statements a range overlaps
+/// finds all it would find from the root.
+fn starts_at_statements(query: &tree_sitter::Query, source: &str) -> bool {
+    const ABOVE: &[&str] = &[
+        "module",
+        "block",
+        "class_definition",
+        "decorated_definition",
+        "_",
+    ];
+    (0..query.pattern_count()).all(|i| {
+        let pattern = source
+            .get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i))
+            .unwrap_or("");
+        let Some(rest) = pattern.trim_start().strip_prefix('(') else {
+            return false; // an alternation or a wildcard: could be anything
+        };
+        let root: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        !root.is_empty() && !ABOVE.contains(&root.as_str())
+    })
+}
+
+/// The statements of a tree a range can overlap: the module's, and those of a class body when
+/// the range lies within it (a member read alone).
+struct Statements<'t> {
+    top: Vec<Node<'t>>,
+    bodies: std::collections::HashMap<usize, Vec<Node<'t>>>,
+}
+
+impl<'t> Statements<'t> {
+    fn of(root: Node<'t>) -> Self {
+        let mut cursor = root.walk();
+        Statements {
+            top: root.children(&mut cursor).collect(),
+            bodies: Default::default(),
+        }
+    }
+
+    fn overlapping(&mut self, range: &std::ops::Range<usize>) -> Vec<Node<'t>> {
+        let mut found = Vec::new();
+        for node in overlapping(&self.top, range) {
+            let class = if node.kind() == "decorated_definition" {
+                node.child_by_field_name("definition")
+            } else {
+                Some(node)
+            };
+            let body = class
+                .filter(|c| c.kind() == "class_definition")
+                .and_then(|c| c.child_by_field_name("body"))
+                .filter(|b| b.start_byte() <= range.start && range.end <= b.end_byte());
+            match body {
+                Some(body) => {
+                    let members = self.bodies.entry(body.id()).or_insert_with(|| {
+                        let mut cursor = body.walk();
+                        body.children(&mut cursor).collect()
+                    });
+                    found.extend(overlapping(members, range));
+                }
+                None => found.push(node),
+            }
+        }
+        found
+    }
+}
+
+/// The nodes of `nodes` (in order, disjoint) that overlap `range` as a query cursor's byte range
+/// counts it.
+fn overlapping<'t>(nodes: &[Node<'t>], range: &std::ops::Range<usize>) -> Vec<Node<'t>> {
+    let first = nodes.partition_point(|n| n.end_byte() <= range.start);
+    nodes[first..]
+        .iter()
+        .take_while(|n| n.start_byte() < range.end)
+        .copied()
+        .collect()
 }
 
 /// The named captures of one query match.
@@ -538,5 +664,26 @@ impl<'t> Captures<'_, 't> {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, node)| *node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_rooted_at_statements_or_below_can_start_there() {
+        let language = tree_sitter_python::LANGUAGE.into();
+        let compiled = |source: &str| tree_sitter::Query::new(&language, source).unwrap();
+        let local = "(call function: (identifier) @f)\n\n(function_definition) @def";
+        assert!(starts_at_statements(&compiled(local), local));
+        for above in [
+            "(call) @c\n(class_definition body: (block) @b)",
+            "(module (expression_statement) @s)",
+            "(_ (call) @c)",
+            "[(call) (await)] @x",
+        ] {
+            assert!(!starts_at_statements(&compiled(above), above), "{above}");
+        }
     }
 }

@@ -54,6 +54,9 @@ pub struct Scope<'t> {
     inner: std::ops::Range<usize>,
     /// Nested scopes, in source order.
     children: Vec<ScopeId>,
+    /// For each child, the furthest end of its `inner` and those before it: `scope_of` finds the
+    /// first child holding an offset by binary search, not by a scan of every child.
+    children_reach: Vec<usize>,
     bindings: BTreeMap<&'t str, Vec<Binding<'t>>>,
     globals: HashSet<&'t str>,
 }
@@ -71,6 +74,15 @@ pub struct Semantic<'t> {
     src: &'t str,
     root: Node<'t>,
     scopes: Vec<Scope<'t>>,
+    /// For each qualified name, the module-level names bound only by imports of it, in name
+    /// order: `import_ref` looks its candidates up rather than going through every binding.
+    imported_as: std::collections::HashMap<String, Vec<&'t str>>,
+    /// Every word of the text, made on the first `fresh_name`: one pass over the text rather
+    /// than one search of it per name. (Owned: a cell of borrowed words would tie `Semantic` to
+    /// exactly one lifetime.)
+    words: std::cell::OnceCell<rustc_hash::FxHashSet<Box<[u8]>>>,
+    /// How many nodes deep the tree goes (the root is 1).
+    depth: usize,
     /// `self.x` origins already worked out, by class and attribute.
     attribute_origins:
         std::cell::RefCell<std::collections::HashMap<(usize, String), Option<String>>>,
@@ -84,10 +96,37 @@ impl<'t> Semantic<'t> {
             src,
             root,
             scopes: Vec::new(),
+            imported_as: Default::default(),
+            words: Default::default(),
+            depth: 0,
             attribute_origins: Default::default(),
         };
         let module = sem.push_scope(ScopeKind::Module, root, None);
-        sem.visit_children(root, module);
+        sem.walk(root, module);
+        for id in 0..sem.scopes.len() {
+            let mut reach = 0;
+            let children_reach = sem.scopes[id]
+                .children
+                .iter()
+                .map(|&child| {
+                    reach = reach.max(sem.scopes[child].inner.end);
+                    reach
+                })
+                .collect();
+            sem.scopes[id].children_reach = children_reach;
+        }
+        let mut imported_as: std::collections::HashMap<String, Vec<&'t str>> = Default::default();
+        for (&name, bindings) in &sem.scopes[MODULE].bindings {
+            if let Some(BindingKind::Import(first)) = bindings.first().map(|b| &b.kind) {
+                let agree = bindings
+                    .iter()
+                    .all(|b| matches!(&b.kind, BindingKind::Import(q) if q == first));
+                if agree {
+                    imported_as.entry(first.clone()).or_default().push(name);
+                }
+            }
+        }
+        sem.imported_as = imported_as;
         sem
     }
 
@@ -97,6 +136,11 @@ impl<'t> Semantic<'t> {
 
     pub fn root(&self) -> Node<'t> {
         self.root
+    }
+
+    /// How many nodes deep the tree goes, root included.
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     pub fn scope(&self, id: ScopeId) -> &Scope<'t> {
@@ -126,6 +170,7 @@ impl<'t> Semantic<'t> {
             parent,
             inner,
             children: Vec::new(),
+            children_reach: Vec::new(),
             bindings: BTreeMap::new(),
             globals: HashSet::new(),
         });
@@ -149,55 +194,80 @@ impl<'t> Semantic<'t> {
             .push(Binding { kind, node });
     }
 
-    fn visit_children(&mut self, node: Node<'t>, scope: ScopeId) {
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.visit(child, scope);
+    /// Visits `root`'s subtree in source order, binding names and nesting scopes as it goes.
+    /// The walk keeps its own stack rather than recursing, so that a deeply nested file cannot
+    /// overflow the thread's; it notes how deep the tree goes.
+    fn walk(&mut self, root: Node<'t>, scope: ScopeId) {
+        let mut stack = vec![Step::Children(root, scope, 1)];
+        while let Some(step) = stack.pop() {
+            let mark = stack.len();
+            match step {
+                Step::Visit(node, scope, depth) => {
+                    self.depth = self.depth.max(depth);
+                    self.visit(node, scope, depth, &mut stack);
+                }
+                Step::Children(node, scope, depth) => {
+                    self.depth = self.depth.max(depth);
+                    push_children(node, scope, depth, &mut stack);
+                }
+                Step::Parameter(param, scope, depth) => {
+                    self.bind_parameter(param, scope);
+                    stack.push(Step::Visit(param, scope, depth));
+                }
+                Step::ClassBody(node, scope, depth) => {
+                    let inner = self.push_scope(ScopeKind::Class, node, Some(scope));
+                    if let Some(body) = node.child_by_field_name("body") {
+                        stack.push(Step::Visit(body, inner, depth + 1));
+                    }
+                }
+            }
+            // Steps are pushed in source order; the stack must pop them that way.
+            stack[mark..].reverse();
         }
     }
 
-    fn visit(&mut self, node: Node<'t>, scope: ScopeId) {
+    /// One node: what it binds, and the steps for what is under it (pushed in source order).
+    fn visit(&mut self, node: Node<'t>, scope: ScopeId, depth: usize, next: &mut Vec<Step<'t>>) {
+        let children =
+            |next: &mut Vec<Step<'t>>, scope| next.push(Step::Children(node, scope, depth));
+        let at = |child: Node<'t>, scope| Step::Visit(child, scope, depth + 1);
         match node.kind() {
             // A leaf: nothing binds or nests under it.
             "identifier" => {}
             "function_definition" => {
                 if let Some(name) = node.child_by_field_name("name") {
                     self.bind(scope, name, BindingKind::FunctionDef, node);
-                    self.visit(name, scope);
                 }
                 let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
                 let inner = self.push_scope(ScopeKind::Function { is_async }, node, Some(scope));
                 if let Some(ret) = node.child_by_field_name("return_type") {
-                    self.visit(ret, scope);
+                    next.push(at(ret, scope));
                 }
                 if let Some(params) = node.child_by_field_name("parameters") {
-                    self.visit_parameters(params, inner);
+                    push_parameters(params, inner, depth + 1, next);
                 }
                 if let Some(body) = node.child_by_field_name("body") {
-                    self.visit(body, inner);
+                    next.push(at(body, inner));
                 }
             }
             "lambda" => {
                 let inner = self.push_scope(ScopeKind::Lambda, node, Some(scope));
                 if let Some(params) = node.child_by_field_name("parameters") {
-                    self.visit_parameters(params, inner);
+                    push_parameters(params, inner, depth + 1, next);
                 }
                 if let Some(body) = node.child_by_field_name("body") {
-                    self.visit(body, inner);
+                    next.push(at(body, inner));
                 }
             }
             "class_definition" => {
                 if let Some(name) = node.child_by_field_name("name") {
                     self.bind(scope, name, BindingKind::ClassDef, node);
-                    self.visit(name, scope);
                 }
+                // The bases are evaluated outside the class, before its scope exists.
                 if let Some(sup) = node.child_by_field_name("superclasses") {
-                    self.visit(sup, scope);
+                    next.push(at(sup, scope));
                 }
-                let inner = self.push_scope(ScopeKind::Class, node, Some(scope));
-                if let Some(body) = node.child_by_field_name("body") {
-                    self.visit(body, inner);
-                }
+                next.push(Step::ClassBody(node, scope, depth));
             }
             "list_comprehension"
             | "set_comprehension"
@@ -212,7 +282,7 @@ impl<'t> Semantic<'t> {
                         }
                     }
                 }
-                self.visit_children(node, inner);
+                children(next, inner);
             }
             "assignment" => {
                 if let Some(left) = node.child_by_field_name("left") {
@@ -223,19 +293,19 @@ impl<'t> Semantic<'t> {
                     };
                     self.bind_targets(scope, left, kind, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "augmented_assignment" => {
                 if let Some(left) = node.child_by_field_name("left") {
                     self.bind_targets(scope, left, BindingKind::Other, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "for_statement" => {
                 if let Some(left) = node.child_by_field_name("left") {
                     self.bind_targets(scope, left, BindingKind::Loop, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "with_item" => {
                 if let Some(value) = node.child_by_field_name("value") {
@@ -245,7 +315,7 @@ impl<'t> Semantic<'t> {
                         }
                     }
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "except_clause" => {
                 // `except E as e` comes as an as_pattern whose alias is the bound name.
@@ -257,7 +327,7 @@ impl<'t> Semantic<'t> {
                 if let Some(alias) = alias {
                     self.bind_targets(scope, alias, BindingKind::Except, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "named_expression" => {
                 // The walrus binds in the nearest enclosing non-comprehension scope.
@@ -268,14 +338,14 @@ impl<'t> Semantic<'t> {
                 if let Some(name) = node.child_by_field_name("name") {
                     self.bind(target, name, BindingKind::Other, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "delete_statement" => {
                 let mut cursor = node.walk();
                 for target in node.named_children(&mut cursor) {
                     self.bind_targets(scope, target, BindingKind::Other, node);
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
             "global_statement" | "nonlocal_statement" => {
                 let mut cursor = node.walk();
@@ -288,10 +358,17 @@ impl<'t> Semantic<'t> {
                         self.bind(scope, name, BindingKind::Other, node);
                     }
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
-            "import_statement" => self.visit_import(node, scope),
-            "import_from_statement" => self.visit_import_from(node, scope),
+            "import_statement" => {
+                self.visit_import(node, scope);
+                children(next, scope);
+            }
+            "import_from_statement" => {
+                if self.visit_import_from(node, scope) {
+                    children(next, scope);
+                }
+            }
             "case_pattern" | "type_alias_statement" => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
@@ -301,32 +378,27 @@ impl<'t> Semantic<'t> {
                         }
                     }
                 }
-                self.visit_children(node, scope);
+                children(next, scope);
             }
-            _ => self.visit_children(node, scope),
+            _ => children(next, scope),
         }
     }
 
-    fn visit_parameters(&mut self, params: Node<'t>, scope: ScopeId) {
-        let mut cursor = params.walk();
-        for param in params.named_children(&mut cursor) {
-            let name = match param.kind() {
-                "identifier" => Some(param),
-                "default_parameter" | "typed_default_parameter" => {
-                    param.child_by_field_name("name")
-                }
-                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
-                    first_identifier(param)
-                }
-                _ => None,
-            };
-            if let Some(name) = name.filter(|n| n.kind() == "identifier") {
-                self.bind(scope, name, BindingKind::Parameter, param);
+    fn bind_parameter(&mut self, param: Node<'t>, scope: ScopeId) {
+        let name = match param.kind() {
+            "identifier" => Some(param),
+            "default_parameter" | "typed_default_parameter" => param.child_by_field_name("name"),
+            "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                first_identifier(param)
             }
-            self.visit(param, scope);
+            _ => None,
+        };
+        if let Some(name) = name.filter(|n| n.kind() == "identifier") {
+            self.bind(scope, name, BindingKind::Parameter, param);
         }
     }
 
+    /// Binds every name in an assignment target, left to right.
     fn bind_targets(
         &mut self,
         scope: ScopeId,
@@ -334,20 +406,21 @@ impl<'t> Semantic<'t> {
         kind: BindingKind,
         node: Node<'t>,
     ) {
-        match target.kind() {
-            "identifier" => self.bind(scope, target, kind, node),
-            "attribute" | "subscript" => {}
-            _ => {
-                let mut cursor = target.walk();
-                let children: Vec<_> = target.named_children(&mut cursor).collect();
-                for child in children {
+        let mut stack = vec![(target, kind)];
+        while let Some((target, kind)) = stack.pop() {
+            match target.kind() {
+                "identifier" => self.bind(scope, target, kind, node),
+                "attribute" | "subscript" => {}
+                _ => {
                     // Unpacking makes the value of each name unknowable from the statement alone.
                     let kind = if kind == BindingKind::Assignment {
                         BindingKind::Other
                     } else {
-                        kind.clone()
+                        kind
                     };
-                    self.bind_targets(scope, child, kind, node);
+                    let mut cursor = target.walk();
+                    let children: Vec<_> = target.named_children(&mut cursor).collect();
+                    stack.extend(children.into_iter().rev().map(|c| (c, kind.clone())));
                 }
             }
         }
@@ -376,12 +449,13 @@ impl<'t> Semantic<'t> {
                 _ => {}
             }
         }
-        self.visit_children(node, scope);
     }
 
-    fn visit_import_from(&mut self, node: Node<'t>, scope: ScopeId) {
+    /// Binds what a `from` import imports; `false` when it names no module (then nothing under
+    /// it is visited either).
+    fn visit_import_from(&mut self, node: Node<'t>, scope: ScopeId) -> bool {
         let Some(module) = node.child_by_field_name("module_name") else {
-            return;
+            return false;
         };
         // Relative imports keep their dots, so they never equal an absolute name.
         let module = match module.kind() {
@@ -404,7 +478,7 @@ impl<'t> Semantic<'t> {
             let qualified = canonical(&format!("{module}.{}", dotted_text(self.src, imported)));
             self.bind(scope, bound, BindingKind::Import(qualified), node);
         }
-        self.visit_children(node, scope);
+        true
     }
 
     /// The scope in which `node` is evaluated: the innermost scope whose evaluated bytes hold its
@@ -412,18 +486,18 @@ impl<'t> Semantic<'t> {
     pub fn scope_of(&self, node: Node<'t>) -> ScopeId {
         let at = node.start_byte();
         let mut id = MODULE;
-        'descend: loop {
-            for &child in &self.scopes[id].children {
-                let inner = &self.scopes[child].inner;
-                if inner.contains(&at) {
-                    id = child;
-                    continue 'descend;
-                }
-                if inner.start > at {
-                    break;
-                }
+        loop {
+            let scope = &self.scopes[id];
+            // Children are in source order. The first one holding `at` is the first, among those
+            // starting at or before it, whose reach (with those before it) passes `at`.
+            let before = scope
+                .children
+                .partition_point(|&c| self.scopes[c].inner.start <= at);
+            let first = scope.children_reach[..before].partition_point(|&end| end <= at);
+            if first == before {
+                return id;
             }
-            return id;
+            id = scope.children[first];
         }
     }
 
@@ -468,10 +542,21 @@ impl<'t> Semantic<'t> {
                 names.all(|n| n == Some(first)).then(|| canonical(first))
             }
             "attribute" => {
-                let object = expr.child_by_field_name("object")?;
-                let attr = expr.child_by_field_name("attribute")?;
-                let base = self.qualified_name(object)?;
-                Some(canonical(&format!("{base}.{}", self.text(attr))))
+                // Down the chain to its first name, then back up, one attribute at a time.
+                let mut attrs = Vec::new();
+                let mut object = expr;
+                while object.kind() == "attribute" {
+                    attrs.push(object.child_by_field_name("attribute")?);
+                    object = object.child_by_field_name("object")?;
+                }
+                if object.kind() != "identifier" {
+                    return None;
+                }
+                let mut name = self.qualified_name(object)?;
+                for attr in attrs.into_iter().rev() {
+                    name = canonical(&format!("{name}.{}", self.text(attr)));
+                }
+                Some(name)
             }
             _ => None,
         }
@@ -634,7 +719,18 @@ impl<'t> Semantic<'t> {
     /// comments: `base`, `base_2`, `base_3`, … It reads the text, not the tree, so it gives the
     /// same answer when only parts of the file were parsed (`regions.rs`).
     pub fn fresh_name(&self, base: &str) -> String {
-        let taken = |name: &str| crate::outline::has_word(self.src.as_bytes(), name);
+        let words = self.words.get_or_init(|| {
+            crate::outline::words(self.src.as_bytes())
+                .map(Box::from)
+                .collect()
+        });
+        let taken = |name: &str| {
+            if name.bytes().all(crate::outline::is_word_byte) && !name.is_empty() {
+                words.contains(name.as_bytes())
+            } else {
+                crate::outline::has_word(self.src.as_bytes(), name)
+            }
+        };
         if !taken(base) {
             return base.to_string();
         }
@@ -657,22 +753,25 @@ impl<'t> Semantic<'t> {
     /// something else, so that no import can be added without shadowing.
     pub fn import_ref(&self, module: &str, member: &str, at: Node<'t>) -> Option<ImportRef> {
         let wanted = format!("{module}.{member}");
-        for (name, bindings) in &self.scopes[MODULE].bindings {
-            let all_import = |q: &str| {
-                bindings
-                    .iter()
-                    .all(|b| matches!(&b.kind, BindingKind::Import(i) if i == q))
-            };
-            let visible = || self.lookup(name, at).map(<[_]>::as_ptr) == Some(bindings.as_ptr());
-            if all_import(module) && visible() {
+        let names_of = |q: &str| self.imported_as.get(q).map_or(&[][..], Vec::as_slice);
+        // In name order, as the bindings are kept: the first visible name imported as the module
+        // or as the member itself.
+        let mut candidates: Vec<(&str, bool)> = names_of(module)
+            .iter()
+            .map(|&n| (n, true))
+            .chain(names_of(&wanted).iter().map(|&n| (n, false)))
+            .collect();
+        candidates.sort_unstable();
+        for (name, is_module) in candidates {
+            let bindings = self.module_bindings(name);
+            let visible = self.lookup(name, at).map(<[_]>::as_ptr) == Some(bindings.as_ptr());
+            if visible {
                 return Some(ImportRef {
-                    expr: format!("{name}.{member}"),
-                    add_import: None,
-                });
-            }
-            if all_import(&wanted) && visible() {
-                return Some(ImportRef {
-                    expr: name.to_string(),
+                    expr: if is_module {
+                        format!("{name}.{member}")
+                    } else {
+                        name.to_string()
+                    },
                     add_import: None,
                 });
             }
@@ -686,6 +785,34 @@ impl<'t> Semantic<'t> {
             add_import: Some(module.to_string()),
         })
     }
+}
+
+/// What is left to do in `Semantic::walk`, at a depth in the tree.
+enum Step<'t> {
+    Visit(Node<'t>, ScopeId, usize),
+    /// The named children of a node, in the given scope.
+    Children(Node<'t>, ScopeId, usize),
+    /// A parameter: bind its name, then visit it.
+    Parameter(Node<'t>, ScopeId, usize),
+    /// A class's own scope and body, after its bases.
+    ClassBody(Node<'t>, ScopeId, usize),
+}
+
+fn push_children<'t>(node: Node<'t>, scope: ScopeId, depth: usize, next: &mut Vec<Step<'t>>) {
+    let mut cursor = node.walk();
+    next.extend(
+        node.named_children(&mut cursor)
+            .map(|child| Step::Visit(child, scope, depth + 1)),
+    );
+}
+
+fn push_parameters<'t>(params: Node<'t>, scope: ScopeId, depth: usize, next: &mut Vec<Step<'t>>) {
+    let mut cursor = params.walk();
+    next.extend(
+        params
+            .named_children(&mut cursor)
+            .map(|param| Step::Parameter(param, scope, depth + 1)),
+    );
 }
 
 fn first_identifier(node: Node) -> Option<Node> {

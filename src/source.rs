@@ -22,6 +22,14 @@ pub enum DecodeError {
     Malformed(&'static str),
     #[error("{0} does not round-trip byte for byte, so corral will not rewrite it")]
     NoRoundTrip(&'static str),
+    #[error("a second byte-order mark at byte 3; Python reads it as part of the first line")]
+    SecondBom,
+    #[error("a NUL byte at byte {0}; Python does not accept source with NUL bytes")]
+    Nul(usize),
+    #[error(
+        "a carriage return alone ends a line at byte {0}; corral reads LF and CRLF line ends only"
+    )]
+    LoneCarriageReturn(usize),
 }
 
 #[derive(Debug, Error)]
@@ -87,6 +95,21 @@ impl SourceText {
             }
             text.into_owned()
         };
+        // Text inserted at the top would go after it, leaving it mid-file, where Python
+        // rejects it.
+        if text.starts_with('\u{feff}') {
+            return Err(DecodeError::SecondBom);
+        }
+        // Neither parses as Python here: tree-sitter reads NUL as the end of the text and a lone
+        // CR as no line end at all. Say so rather than report a syntax error.
+        if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+            return Err(DecodeError::Nul(at));
+        }
+        if let Some(at) = memchr::memchr_iter(b'\r', text.as_bytes())
+            .find(|&at| text.as_bytes().get(at + 1) != Some(&b'\n'))
+        {
+            return Err(DecodeError::LoneCarriageReturn(at));
+        }
         let newline = Newline::detect(&text);
         Ok(SourceText {
             text,
@@ -221,6 +244,23 @@ mod tests {
         assert_eq!(
             SourceText::decode(b"x = '\xff'\n").unwrap_err(),
             DecodeError::InvalidUtf8(5)
+        );
+    }
+
+    #[test]
+    fn nul_bytes_lone_carriage_returns_and_a_second_bom_are_refused() {
+        assert_eq!(
+            SourceText::decode(b"x = 1\n\0").unwrap_err(),
+            DecodeError::Nul(6)
+        );
+        assert_eq!(
+            SourceText::decode(b"x = 1\ry = 2\r\n").unwrap_err(),
+            DecodeError::LoneCarriageReturn(5)
+        );
+        assert!(SourceText::decode(b"x = 1\r\n").is_ok());
+        assert_eq!(
+            SourceText::decode(b"\xEF\xBB\xBF\xEF\xBB\xBFx = 1\n").unwrap_err(),
+            DecodeError::SecondBom
         );
     }
 

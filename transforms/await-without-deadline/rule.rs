@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
         methods: &[],
         callees: false,
         callers: true,
+        settled_by: &[],
     },
     check,
 };
@@ -498,6 +499,13 @@ fn split_for_wait_for<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<F
     })?;
     if !ctx.starts_line(body.start_byte()) {
         return Err("the function body shares a line with its `def`".into());
+    }
+    // Each definition would get its own wrapper, and the next pass would wrap the wrappers.
+    let shown = ctx.text(name);
+    if ctx.semantic.lookup(shown, function).is_some_and(|b| b.len() > 1) {
+        return Err(format!(
+            "`{shown}` is defined more than once here, so a wrapper could not tell which body callers reach"
+        ));
     }
     let wait_for = ctx
         .semantic

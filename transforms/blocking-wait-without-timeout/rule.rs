@@ -54,6 +54,7 @@ pub static RULE: Rule = Rule {
         ],
         callees: false,
         callers: false,
+        settled_by: &[],
     },
     check,
 };

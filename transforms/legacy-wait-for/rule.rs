@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
         methods: &[],
         callees: false,
         callers: false,
+        settled_by: &[],
     },
     check,
 };

@@ -83,6 +83,7 @@ pub static RULE: Rule = Rule {
         // A session made by a same-module helper is followed into the helper.
         callees: true,
         callers: false,
+        settled_by: &["timeout"],
     },
     check,
 };

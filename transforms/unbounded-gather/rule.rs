@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
         methods: &[],
         callees: true,
         callers: false,
+        settled_by: &[],
     },
     check,
 };

@@ -1,0 +1,110 @@
+//! Inputs the fuzzer (`tests/fuzz.rs`) found, each named after what it pins.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use corral::engine::{self, Fixing, Outcome};
+use corral::registry::RULES;
+use corral::settings::Settings;
+use corral::source::SourceText;
+
+fn fix(text: &str, settings: &Settings) -> Outcome {
+    let source = SourceText::decode(text.as_bytes()).expect("decodes");
+    engine::run(&source, RULES, settings, Fixing::All).expect("not skipped")
+}
+
+fn python_compiles(text: &str) -> bool {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.read(), 'case.py', 'exec')",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 is on PATH");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait().unwrap().success()
+}
+
+/// Imports went before a docstring written as two adjacent literals, and so before
+/// `from __future__ import ...`, which must come first.
+#[test]
+fn an_implicitly_concatenated_docstring_keeps_future_imports_first() {
+    let text = "\"A\" \"docstring.\"\n\nfrom __future__ import annotations\n\nfrom asyncio import gather\n\n\n\
+                async def fetch_all(client, urls):\n    return await gather(*(client.get(u) for u in urls))\n";
+    assert!(python_compiles(text));
+    let fixed = fix(text, &Settings::default()).fixed.expect("rewritten");
+    assert!(
+        fixed.starts_with(
+            "\"A\" \"docstring.\"\n\nfrom __future__ import annotations\n\nimport asyncio\n"
+        ),
+        "{fixed}"
+    );
+    assert!(python_compiles(&fixed), "{fixed}");
+}
+
+/// A statement on a line continued from a blank one (`  \`): Python takes the blank line's
+/// indentation for it, tree-sitter its own, so the lines a fix inserted before it were indented
+/// for neither and the rewrite did not compile. Such a fix is not applied.
+#[test]
+fn a_statement_continued_from_a_blank_line_is_not_rewritten() {
+    let text = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\n\
+                async def main(urls):\n  \\\n   return await asyncio.gather(*[fetch(u) for u in urls])\n";
+    assert!(python_compiles(text));
+    let outcome = fix(text, &Settings::default());
+    assert_eq!(outcome.findings.len(), 1, "still reported");
+    assert_eq!(outcome.fixed, None);
+}
+
+/// Two byte-order marks: the second stayed at the top of the text, imports a fix added went
+/// above it, and Python rejects U+FEFF anywhere but at the start. Such a file is skipped.
+#[test]
+fn a_second_byte_order_mark_is_skipped_rather_than_pushed_down() {
+    let mut bytes = b"\xEF\xBB\xBF\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(
+        b"import httpx\n\n\ndef sync(url):\n    return httpx.get(url, timeout=None)\n",
+    );
+    let error = SourceText::decode(&bytes).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a second byte-order mark at byte 3; Python reads it as part of the first line"
+    );
+}
+
+/// Found by libFuzzer: a file of only a comment that holds a trigger word and `corral:` had no
+/// statement to cut into pieces, and looking up the piece holding the comment indexed an empty
+/// list.
+#[test]
+fn a_file_of_one_comment_naming_corral_and_a_trigger_is_checked() {
+    let text = "# corral: see asyncio.gather(*xs) and import requests";
+    let source = SourceText::decode(text.as_bytes()).unwrap();
+    for fixing in [Fixing::No, Fixing::All] {
+        let outcome = engine::run(&source, RULES, &Settings::default(), fixing).unwrap();
+        assert!(outcome.findings.is_empty() && outcome.fixed.is_none());
+    }
+}
+
+/// Found by the fuzzer: an `async def` defined twice, rewritten for a deadline before 3.11. Each
+/// definition got a wrapper around a private copy, the next pass wrapped the wrappers, and the
+/// fixes never settled. A function defined more than once is now only reported.
+#[test]
+fn a_function_defined_twice_is_not_wrapped_for_a_deadline_again_and_again() {
+    let probe = "async def probe(host, port):\n    reader, writer = await asyncio.open_connection(host, port)\n    \
+                 try:\n        await writer.drain()\n        return await reader.readline()\n    finally:\n        writer.close()\n";
+    let text = format!("import asyncio\n\n\n{probe}\n\n{probe}");
+    assert!(python_compiles(&text));
+    let mut settings = Settings::default();
+    settings.timeout = 5.0;
+    settings.timeout_chosen = true;
+    settings.target = corral::settings::PyVersion(9);
+    let outcome = fix(&text, &settings);
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(!outcome.findings.is_empty(), "still reported");
+    assert_eq!(outcome.fixed, None);
+}
