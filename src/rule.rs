@@ -248,8 +248,16 @@ impl<'t> Context<'_, 't> {
     /// above the first statement come along) to the end of its last line.
     pub fn block_lines(&self, block: Node<'t>) -> std::ops::Range<usize> {
         let header = block.parent().unwrap_or(block);
+        // The header ends with the `:` before the block, perhaps lines below its start when it
+        // is continued (`for x in \` / `items:`).
+        let mut cursor = header.walk();
+        let colon = header
+            .children(&mut cursor)
+            .filter(|c| c.kind() == ":" && c.end_byte() <= block.start_byte())
+            .last();
+        let header_end = colon.map_or(header.start_byte(), |c| c.start_byte());
         let start = self
-            .line_end(header.start_byte())
+            .line_end(header_end)
             .min(self.line_start(block.start_byte()));
         start..self.line_end(block.end_byte())
     }

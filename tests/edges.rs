@@ -6,7 +6,7 @@ mod common;
 
 use common::{corral, stderr, stdout};
 
-const FANOUT: &str = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\nasync def main(urls):\n    return await asyncio.gather(*[fetch(u) for u in urls])\n";
+const FANOUT: &str = "import asyncio\n\n\nasync def fetch(session, u):\n    return await session.get(u)\n\n\nasync def main(session, urls):\n    return await asyncio.gather(*[fetch(session, u) for u in urls])\n";
 
 fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

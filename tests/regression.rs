@@ -54,8 +54,8 @@ fn an_implicitly_concatenated_docstring_keeps_future_imports_first() {
 /// for neither and the rewrite did not compile. Such a fix is not applied.
 #[test]
 fn a_statement_continued_from_a_blank_line_is_not_rewritten() {
-    let text = "import asyncio\n\n\nasync def fetch(u):\n    return u\n\n\n\
-                async def main(urls):\n  \\\n   return await asyncio.gather(*[fetch(u) for u in urls])\n";
+    let text = "import asyncio\n\n\nasync def fetch(session, u):\n    return await session.get(u)\n\n\n\
+                async def main(session, urls):\n  \\\n   return await asyncio.gather(*[fetch(session, u) for u in urls])\n";
     assert!(python_compiles(text));
     let outcome = fix(text, &Settings::default());
     assert_eq!(outcome.findings.len(), 1, "still reported");
@@ -107,4 +107,23 @@ fn a_function_defined_twice_is_not_wrapped_for_a_deadline_again_and_again() {
     assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     assert!(!outcome.findings.is_empty(), "still reported");
     assert_eq!(outcome.fixed, None);
+}
+
+/// A `for` header continued with a backslash (`for page in pool.map\` / `(title, urls):`): the
+/// streamed loop's body was taken to start on the header's second line, which the rewrite left
+/// dangling. Found by the CI fuzz smoke.
+#[test]
+fn a_for_header_continued_with_a_backslash_is_moved_whole() {
+    let text = "import requests\nfrom concurrent.futures import ThreadPoolExecutor as Pool\n\n\n\
+                def title(url):\n    return requests.get(url, timeout=5).text\n\n\n\
+                def crawl(urls):\n    with Pool(max_workers=4) as pool:\n        for page in pool.map\\\n(title, urls):\n            print(page)\n\n\n\
+                if __name__ == \"__main__\":\n    crawl([\"http://127.0.0.1:1/\"])\n";
+    assert!(python_compiles(text));
+    let settings = Settings {
+        target: "py311".parse().unwrap(),
+        ..Settings::default()
+    };
+    let fixed = fix(text, &settings).fixed.expect("rewritten");
+    assert!(python_compiles(&fixed), "{fixed}");
+    assert!(!fixed.contains("(title, urls):"), "{fixed}");
 }
