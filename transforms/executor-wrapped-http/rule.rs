@@ -153,6 +153,12 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     if let Worker::Refused(why) = &worker {
         return report(format!("corral leaves it: {why}"), hop.call.byte_range());
     }
+    // Network I/O that keeps its library: a fan-out of it is still bounded, through to_thread.
+    let stays = match &worker {
+        Worker::Thread { why } => Some(why.clone()),
+        Worker::Lambda { .. } => Some("a lambda, which corral moves only inside a pool".into()),
+        _ => None,
+    };
     if hop.process_pool {
         return report(
             "the executor is a ProcessPoolExecutor, which corral does not move".into(),
@@ -162,6 +168,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     // Keyword arguments of to_thread reach the worker: map them like a partial's.
     let extra = match (&worker, hop.keywords.is_empty()) {
         (_, true) => Vec::new(),
+        _ if stays.is_some() => Vec::new(),
         (Worker::Call { verb, .. }, false) => match map_keywords(ctx, verb, &hop.keywords) {
             Ok(mapped) => mapped,
             Err(why) => return report(format!("corral leaves it: {why}"), hop.call.byte_range()),
@@ -175,7 +182,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     };
     if let Some(fan_out) = fan_out_statement(ctx, hop) {
         let range = fan_out.statement.byte_range();
-        return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out) {
+        return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out, stays.is_some()) {
             Ok(fix) => Some((
                 Finding {
                     rule: &RULE,
@@ -194,6 +201,9 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     if ctx.settings.http_client == HttpClient::ToThread {
         return None; // to_thread is the chosen backend: a single hop is already what it would write
     }
+    if let Some(why) = stays {
+        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
+    }
     let Some(client) = client_in_scope(ctx, hop.call) else {
         return report(
             "no httpx.AsyncClient is in scope: inject one (a parameter, an `async with`, or \
@@ -210,23 +220,38 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
             .to_string(),
     ];
     let replacement = match &worker {
-        Worker::Call { verb, keywords } => {
-            let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Worker::Call {
+            verb,
+            fixed,
+            keywords,
+        } => {
+            let mut all: Vec<String> = fixed.clone();
+            all.extend(args.iter().map(|a| a.to_string()));
             all.extend(keywords.iter().cloned());
             all.extend(extra);
             format!("await {client}.{verb}({})", all.join(", "))
         }
-        Worker::Function { def, name } => {
+        Worker::Function {
+            def,
+            name,
+            receiver,
+            fixed,
+            keywords,
+            ..
+        } => {
             let (twin, text) = twin_of(ctx, *def, name).ok()?;
             edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
             changes.push(format!(
                 "`{twin}` is the async twin of `{name}`, which stays"
             ));
             let mut all = vec![client.clone()];
+            all.extend(fixed.iter().cloned());
             all.extend(args.iter().map(|a| a.to_string()));
-            format!("await {twin}({})", all.join(", "))
+            all.extend(keywords.iter().cloned());
+            let reference = receiver.map_or(twin.clone(), |r| format!("{r}.{twin}"));
+            format!("await {reference}({})", all.join(", "))
         }
-        Worker::NotNetwork | Worker::Refused(_) => unreachable!("handled above"),
+        _ => unreachable!("handled above"),
     };
     if matches!(ctx.text(hop.call), text if text.contains("run_in_executor")) {
         changes.push(
@@ -443,10 +468,15 @@ fn rewrite_fan_out<'t>(
     worker: &Worker<'t>,
     extra: &[String],
     fan_out: &FanOut<'t>,
+    stays: bool,
 ) -> Result<Fix, String> {
     let sem = ctx.semantic;
     let at = fan_out.list_statement.unwrap_or(fan_out.statement);
-    let backend = Backend::new(ctx, at)?;
+    let backend = if stays {
+        crate::pool::backend_to_thread(ctx, at)?
+    } else {
+        Backend::new(ctx, at)?
+    };
     let asyncio = backend.asyncio.clone();
     let httpx = backend.client.is_some();
     // A thread pool made in view keeps its max_workers; the default executor's hidden cap gives
@@ -485,16 +515,39 @@ fn rewrite_fan_out<'t>(
             all.extend(hop.keywords.iter().map(|k| ctx.text(*k).to_string()));
             format!("{asyncio}.to_thread({})", all.join(", "))
         }
-        (Worker::Call { verb, keywords }, true) => {
-            let mut all = params.clone();
+        (
+            Worker::Call {
+                verb,
+                fixed,
+                keywords,
+            },
+            true,
+        ) => {
+            let mut all = fixed.clone();
+            all.extend(params.iter().cloned());
             all.extend(keywords.iter().cloned());
             all.extend(extra.iter().cloned());
             format!("{client_name}.{verb}({})", all.join(", "))
         }
-        (Worker::Function { def, name }, true) => {
+        (
+            Worker::Function {
+                def,
+                name,
+                receiver,
+                fixed,
+                keywords,
+                ..
+            },
+            true,
+        ) => {
             let (twin, text) = twin_of(ctx, *def, name)?;
             edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
-            format!("{twin}({client_name}, {args})")
+            let mut all = vec![client_name.clone()];
+            all.extend(fixed.iter().cloned());
+            all.extend(params.iter().cloned());
+            all.extend(keywords.iter().cloned());
+            let reference = receiver.map_or(twin.clone(), |r| format!("{r}.{twin}"));
+            format!("{reference}({})", all.join(", "))
         }
         _ => unreachable!("refused before"),
     };
