@@ -753,5 +753,12 @@ pub fn sibling_def<'t>(ctx: &Context<'_, 't>, def: Node<'t>, name: &str) -> Opti
 /// An edit placing an async twin's text after the worker it was made from.
 pub fn twin_after<'t>(ctx: &Context<'_, 't>, def: Node<'t>, text: &str) -> Edit {
     let indent = ctx.line_indent(def.start_byte());
-    Edit::insert(def.end_byte(), format!("\n\n\n{indent}{text}"))
+    // Two blank lines between top-level definitions, one inside a class or function.
+    let top_level = def.parent().is_some_and(|p| {
+        p.kind() == "module"
+            || p.kind() == "decorated_definition"
+                && p.parent().is_some_and(|g| g.kind() == "module")
+    });
+    let gap = if top_level { "\n\n\n" } else { "\n\n" };
+    Edit::insert(def.end_byte(), format!("{gap}{indent}{text}"))
 }

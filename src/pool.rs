@@ -740,11 +740,22 @@ fn container<'t>(ctx: &Context<'_, 't>, site: &Site<'t>) -> Result<Container<'t>
     }
 }
 
-/// Whether `<name>_async`, an `async def`, stands next to the function.
+/// Whether an async variant stands next to the function, by the names libraries give one:
+/// `<name>_async`, `async_<name>`, `a<name>` (`_agenerate` for `_generate`).
 fn has_async_variant<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> bool {
     let name = function_name(ctx, function);
-    crate::http::sibling_def(ctx, function, &format!("{name}_async"))
-        .is_some_and(|d| d.child(0).is_some_and(|c| c.kind() == "async"))
+    let bare = name.trim_start_matches('_');
+    let underscores = &name[..name.len() - bare.len()];
+    [
+        format!("{name}_async"),
+        format!("{underscores}async_{bare}"),
+        format!("{underscores}a{bare}"),
+    ]
+    .iter()
+    .any(|variant| {
+        crate::http::sibling_def(ctx, function, variant)
+            .is_some_and(|d| d.child(0).is_some_and(|c| c.kind() == "async"))
+    })
 }
 
 /// A `try` around the pool whose handlers would see other exceptions after the move: an
@@ -1202,6 +1213,30 @@ fn rewrite<'t>(
     let client_depth = usize::from(httpx);
     // Within the container; moving module code into `main()` adds `extra` to every line.
     let statement_shift = client_depth as isize + isize::from(map_group) - original_depth;
+
+    // A worker named by `fn = functools.partial(...)` is written out where it was used; the
+    // binding goes when nothing else reads the name.
+    if httpx {
+        for spawn in spawns {
+            let Some(statement) = crate::worker::binding_statement(ctx, spawn.worker_node) else {
+                continue;
+            };
+            let name = ctx.text(spawn.worker_node);
+            let scope = container.function().unwrap_or(ctx.semantic.root());
+            let uses = identifier_count(ctx, scope, name);
+            let spawned = spawns
+                .iter()
+                .filter(|s| ctx.text(s.worker_node) == name)
+                .count();
+            let range = ctx.node_lines(statement);
+            if uses == spawned + 1 && !edits.iter().any(|e| e.range == range) {
+                edits.push(Edit {
+                    range,
+                    text: String::new(),
+                });
+            }
+        }
+    }
 
     // The spawns, where they are.
     let mut group_needed = false;
@@ -1694,7 +1729,7 @@ fn embed<'t>(
     ctx: &Context<'_, 't>,
     container: &Container<'t>,
     span: Range<usize>,
-    mut edits: Vec<Edit>,
+    edits: Vec<Edit>,
     mut deltas: Vec<(Range<usize>, isize)>,
     outside: Vec<Edit>,
     unit: &str,
@@ -1702,6 +1737,14 @@ fn embed<'t>(
     site: &Site<'t>,
 ) -> Result<(Vec<Edit>, Vec<String>), String> {
     let mut changes = Vec::new();
+    // Edits of the pool's function outside its block (a partial's binding, a handler after the
+    // block) go with the other edits outside it.
+    let (inside, elsewhere): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| {
+        (span.contains(&e.range.start) || e.range.start == span.end) && e.range.end <= span.end
+    });
+    let mut edits = inside;
+    let mut outside = outside;
+    outside.extend(elsewhere);
     match container {
         Container::Async { function } => {
             let text = shift_region(ctx, span.clone(), &edits, &deltas, unit);
@@ -2230,6 +2273,20 @@ fn consumes_fully(ctx: &Context, expr: Node) -> bool {
     }
 }
 
+/// How many identifiers named `name` stand in `scope`.
+fn identifier_count(ctx: &Context, scope: Node, name: &str) -> usize {
+    let mut count = 0;
+    let mut stack = vec![scope];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && ctx.text(node) == name && is_variable(node) {
+            count += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    count
+}
+
 /// The identifiers named `name` in `scope` that read the binding `target` makes.
 fn identifier_uses<'t>(
     ctx: &Context<'_, 't>,
@@ -2397,6 +2454,7 @@ fn references_elsewhere<'t>(ctx: &Context<'_, 't>, def: Node<'t>, spawns: &[Spaw
             && !spawns
                 .iter()
                 .any(|s| s.worker_node.byte_range().contains(&node.start_byte()))
+            && refers_to(ctx, node, def)
         {
             return true;
         }
@@ -2404,6 +2462,20 @@ fn references_elsewhere<'t>(ctx: &Context<'_, 't>, def: Node<'t>, spawns: &[Spaw
         stack.extend(node.named_children(&mut cursor));
     }
     false
+}
+
+/// Whether `node` may name the function `def`: a name that resolves to its definition, or an
+/// attribute of that name when `def` is a method.
+fn refers_to(ctx: &Context, node: Node, def: Node) -> bool {
+    let attribute_name = node.parent().is_some_and(|p| {
+        p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+    });
+    if attribute_name {
+        return syntax::ancestor(def, "class_definition").is_some();
+    }
+    ctx.semantic
+        .lookup(ctx.text(node), node)
+        .is_some_and(|bindings| bindings.iter().any(|b| b.node == def))
 }
 
 /// Calls that would hold the event loop up while the requests are in flight: sleeping, waiting
@@ -2744,9 +2816,7 @@ fn holder_use<'t>(
                 return Ok(HolderUse::Ignored);
             }
             return match holder {
-                Holder::Keys if is_dict_keyed(ctx, node) => {
-                    Ok(HolderUse::Ignored)
-                }
+                Holder::Keys if is_dict_keyed(ctx, node) => Ok(HolderUse::Ignored),
                 _ => Ok(HolderUse::Futures(vec![parent], None)),
             };
         }

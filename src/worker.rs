@@ -156,6 +156,10 @@ pub fn classify_worker_with<'t>(
     callable: Node<'t>,
     args: &[Node<'t>],
 ) -> Worker<'t> {
+    // `get = functools.partial(requests.get, url)` / `fetch = lambda u: ...`, then `get`.
+    if let Some(value) = bound_callable(ctx, callable) {
+        return classify_worker_with(ctx, value, args);
+    }
     match callable.kind() {
         "identifier" | "attribute" => {
             if let Some(def) = network::local_definition(ctx, callable) {
@@ -184,6 +188,62 @@ pub fn classify_worker_with<'t>(
         "lambda" => lambda_worker(ctx, callable),
         _ => Worker::NotNetwork,
     }
+}
+
+/// For a name bound once, in the same function, to a `functools.partial(...)` or a lambda whose
+/// arguments are names bound once or literals: that value, which a rewrite may write in the
+/// name's place.
+fn bound_callable<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Option<Node<'t>> {
+    if callable.kind() != "identifier" {
+        return None;
+    }
+    let binding = ctx.semantic.origin(callable)?;
+    if binding.kind != BindingKind::Assignment {
+        return None;
+    }
+    let value = binding.node.child_by_field_name("right")?;
+    let same_scope = ctx.semantic.enclosing_function_scope(binding.node)
+        == ctx.semantic.enclosing_function_scope(callable);
+    if !same_scope {
+        return None;
+    }
+    match value.kind() {
+        "lambda" => Some(value),
+        "call" => {
+            let is_partial = value
+                .child_by_field_name("function")
+                .and_then(|f| ctx.semantic.qualified_name(f))
+                .is_some_and(|q| q == "functools.partial");
+            let (positional, keywords) = ctx.split_arguments(value);
+            let stable = |n: Node<'t>| {
+                let n = match n.kind() {
+                    "keyword_argument" => n.child_by_field_name("value"),
+                    _ => Some(n),
+                };
+                n.is_some_and(|n| match n.kind() {
+                    "identifier" => ctx.semantic.origin(n).is_some(),
+                    "string" | "integer" | "float" | "true" | "false" | "none" => true,
+                    "attribute" => ctx.semantic.qualified_name(n).is_some(),
+                    _ => false,
+                })
+            };
+            (is_partial && positional.iter().chain(keywords.iter()).all(|n| stable(*n)))
+                .then_some(value)
+        }
+        _ => None,
+    }
+}
+
+/// The statement that binds a callable name to a partial or a lambda (`get = partial(...)`),
+/// when the worker is such a name: a rewrite that writes the value in place of every use of
+/// the name leaves it unused.
+pub fn binding_statement<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Option<Node<'t>> {
+    bound_callable(ctx, callable)?;
+    let binding = ctx.semantic.origin(callable)?;
+    binding
+        .node
+        .parent()
+        .filter(|s| s.kind() == "expression_statement")
 }
 
 /// A callable that is itself a blocking network function or method: `requests.get`,

@@ -780,3 +780,41 @@ fn threadpool_rewrite_gives_up_after_the_timeout() {
         &["httpx.ReadTimeout"],
     );
 }
+
+#[test]
+fn executor_hops_awaited_in_a_loop_or_through_wait_are_bounded() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/async_shapes.py");
+    let original = run_program(&before, 30);
+    for target in ["py311", "py39"] {
+        let (_dir, after) = rewritten(
+            &before,
+            "executor-wrapped-http",
+            &[
+                "--http-client",
+                "httpx",
+                "--target-version",
+                target,
+                "--max-concurrency",
+                "3",
+            ],
+        );
+        let text = std::fs::read_to_string(&after).unwrap();
+        assert!(
+            text.contains("asyncio.wait([asyncio.create_task(")
+                && !text.contains("run_in_executor(None"),
+            "{text}"
+        );
+        let moved = run_program(&after, 30);
+        eprintln!(
+            "executor-wrapped-http {target}: peak {} before, {} after",
+            original.peak, moved.peak
+        );
+        assert_eq!(moved.result, original.result, "{target}: the same statuses");
+        assert!(
+            moved.peak <= 3 && moved.peak >= 2,
+            "{target}: --max-concurrency 3 bounds it: {}",
+            moved.peak
+        );
+        assert_eq!(moved.served, original.served);
+    }
+}

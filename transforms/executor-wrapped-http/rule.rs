@@ -11,7 +11,7 @@ use tree_sitter::Node;
 use crate::http::{twin_after, twin_of, 
     classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
 };
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
+use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -260,6 +260,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         );
     }
     edits.push(Edit::replace(awaited, replacement));
+    edits.extend(unused_binding(ctx, hop));
     let range = awaited.byte_range();
     Some((
         Finding {
@@ -275,6 +276,33 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         },
         range,
     ))
+}
+
+/// The lines of `get = functools.partial(...)` when `get` is used only by this hop, which no
+/// longer needs it.
+fn unused_binding<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<Edit> {
+    let statement = crate::worker::binding_statement(ctx, hop.worker)?;
+    let function = syntax::ancestor(hop.call, "function_definition")?;
+    let name = ctx.text(hop.worker);
+    let mut uses = 0;
+    let mut stack = vec![function];
+    while let Some(node) = stack.pop() {
+        let attribute_name = node.parent().is_some_and(|p| {
+            p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+        });
+        if node.kind() == "identifier" && ctx.text(node) == name && !attribute_name {
+            uses += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    if uses != 2 {
+        return None;
+    }
+    Some(Edit {
+        range: ctx.node_lines(statement),
+        text: String::new(),
+    })
 }
 
 fn first_line(text: &str) -> &str {
@@ -357,15 +385,31 @@ fn init_client<'t>(ctx: &Context<'_, 't>, class: Node<'t>) -> Option<&'t str> {
     None
 }
 
-/// `x = await asyncio.gather(*<comprehension of hops>)` or its `return` form, where the
-/// comprehension is written in place or bound to a name just for this gather.
+/// `x = await asyncio.gather(*<comprehension of hops>)`, its `return` form, a `for` loop over
+/// the awaited gather, or `await asyncio.wait(<comprehension of hops>)`, where the comprehension
+/// is written in place or bound to a name just for this call.
 struct FanOut<'t> {
     statement: Node<'t>,
     comprehension: Node<'t>,
     /// The separate statement that built the list, when there is one.
     list_statement: Option<Node<'t>>,
-    /// `Some(name)` for an assignment, `None` for a return.
-    target: Option<&'t str>,
+    /// The awaited `gather(...)` or `wait(...)`.
+    awaited: Node<'t>,
+    /// What is handed to the call: `*[...]`, `*futures`, `[...]` or `futures`.
+    collection: Node<'t>,
+    consumer: Consumer<'t>,
+}
+
+/// What the statement does with the awaited results.
+enum Consumer<'t> {
+    /// `name = await asyncio.gather(...)`
+    Assign(&'t str),
+    /// `return await asyncio.gather(...)`
+    Return,
+    /// `for x in await asyncio.gather(...):`
+    For,
+    /// `done, pending = await asyncio.wait(...)` (or the bare await): every task done.
+    Wait,
 }
 
 fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<'t>> {
@@ -374,8 +418,9 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
         .parent()
         .filter(|p| matches!(p.kind(), "list_comprehension" | "generator_expression"))
         .filter(|p| p.child_by_field_name("body") == Some(hop.call))?;
-    let (splat, list_statement) = match comprehension.parent()?.kind() {
+    let (collection, list_statement) = match comprehension.parent()?.kind() {
         "list_splat" => (comprehension.parent()?, None),
+        "argument_list" if comprehension.kind() == "list_comprehension" => (comprehension, None),
         "assignment" => {
             let assignment = comprehension.parent()?;
             let name = assignment
@@ -385,7 +430,8 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
                 .parent()
                 .filter(|s| s.kind() == "expression_statement")?;
             let next = statement.next_named_sibling()?;
-            let splat = find_splat_of(ctx, next, ctx.text(name))?;
+            let collection = find_splat_of(ctx, next, ctx.text(name))
+                .or_else(|| find_argument(ctx, next, ctx.text(name)))?;
             let uses = count_identifier(
                 ctx,
                 syntax::ancestor(statement, "function_definition")?,
@@ -394,35 +440,41 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
             if uses != 2 {
                 return None; // the list is used elsewhere too
             }
-            (splat, Some(statement))
+            (collection, Some(statement))
         }
         _ => return None,
     };
-    let gather = splat
+    let call = collection
         .parent()
+        .filter(|a| a.kind() == "argument_list" && a.named_child_count() == 1)
         .and_then(|a| a.parent())
         .filter(|c| c.kind() == "call")?;
-    let is_gather = gather
+    let q = call
         .child_by_field_name("function")
-        .and_then(|f| ctx.semantic.qualified_name(f))
-        .is_some_and(|q| q == "asyncio.gather");
-    if !is_gather || gather.child_by_field_name("arguments")?.named_child_count() != 1 {
-        return None;
-    }
-    let awaited = gather.parent().filter(|p| p.kind() == "await")?;
+        .and_then(|f| ctx.semantic.qualified_name(f))?;
+    let waits = match (q.as_str(), collection.kind()) {
+        ("asyncio.gather", "list_splat") => false,
+        ("asyncio.wait", k) if k != "list_splat" => true,
+        _ => return None,
+    };
+    let awaited = call.parent().filter(|p| p.kind() == "await")?;
     let parent = awaited.parent()?;
-    let (statement, target) = match parent.kind() {
-        "return_statement" => (parent, None),
+    let (statement, consumer) = match parent.kind() {
+        "return_statement" if !waits => (parent, Consumer::Return),
+        "for_statement" if !waits && parent.child_by_field_name("right") == Some(awaited) => {
+            (parent, Consumer::For)
+        }
+        "expression_statement" if waits => (parent, Consumer::Wait),
         "assignment" if parent.child_by_field_name("right") == Some(awaited) => {
-            let target = parent
-                .child_by_field_name("left")
-                .filter(|l| l.kind() == "identifier")?;
-            (
-                parent
-                    .parent()
-                    .filter(|s| s.kind() == "expression_statement")?,
-                Some(ctx.text(target)),
-            )
+            let left = parent.child_by_field_name("left")?;
+            let statement = parent
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")?;
+            match (waits, left.kind()) {
+                (false, "identifier") => (statement, Consumer::Assign(ctx.text(left))),
+                (true, _) => (statement, Consumer::Wait),
+                _ => return None,
+            }
         }
         _ => return None,
     };
@@ -433,8 +485,26 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
         statement,
         comprehension,
         list_statement,
-        target,
+        awaited,
+        collection,
+        consumer,
     })
+}
+
+/// The argument `name` of a call in `root`: `asyncio.wait(futures)`.
+fn find_argument<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && ctx.text(node) == name
+            && node.parent().is_some_and(|p| p.kind() == "argument_list")
+        {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
 }
 
 fn find_splat_of<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> Option<Node<'t>> {
@@ -498,6 +568,7 @@ fn rewrite_fan_out<'t>(
         }
     };
     module_statements.extend(backend.module_statements.iter().cloned());
+    let limit_shown = limit.clone();
     let client_name = sem.fresh_name("_client");
     let client = backend
         .client
@@ -591,23 +662,49 @@ fn rewrite_fan_out<'t>(
         clauses: clauses.join(" "),
     };
     let (mut block, inner) = fan.head();
-    let result = if ctx.settings.target >= PyVersion(11) {
+    let taskgroup = ctx.settings.target >= PyVersion(11)
+        && !matches!(fan_out.consumer, Consumer::Wait);
+    // Where the rewritten part ends: a `for` loop keeps its body after its new header.
+    let mut end = ctx.line_end(fan_out.statement.end_byte());
+    let result = if taskgroup {
         block.push_str(&fan.task_group(&inner));
         let results = fan.results(&sem.fresh_name("_task"));
-        match fan_out.target {
-            Some(name) => format!("{indent}{name} = {results}\n"),
-            None => format!("{indent}return {results}\n"),
+        match fan_out.consumer {
+            Consumer::Assign(name) => format!("{indent}{name} = {results}\n"),
+            Consumer::Return => format!("{indent}return {results}\n"),
+            Consumer::For => {
+                end = fan_out.awaited.end_byte();
+                let header = &ctx.src[fan_out.statement.start_byte()..fan_out.awaited.start_byte()];
+                format!("{indent}{header}{results}")
+            }
+            Consumer::Wait => unreachable!("no TaskGroup for asyncio.wait"),
         }
     } else {
         let gathered = fan.gathered();
-        match fan_out.target {
-            Some(name) => format!("{inner}{name} = {gathered}\n"),
-            None => format!("{inner}return {gathered}\n"),
+        match fan_out.consumer {
+            Consumer::Assign(name) => format!("{inner}{name} = {gathered}\n"),
+            Consumer::Return => format!("{inner}return {gathered}\n"),
+            Consumer::For => {
+                let results = sem.fresh_name("_results");
+                end = fan_out.awaited.end_byte();
+                let header = &ctx.src[fan_out.statement.start_byte()..fan_out.awaited.start_byte()];
+                format!("{inner}{results} = {gathered}\n{indent}{header}{results}")
+            }
+            Consumer::Wait => {
+                // asyncio.wait takes the tasks; every one is done when it returns.
+                let tasks = format!(
+                    "[{}.create_task({}) {}]",
+                    fan.asyncio, fan.spawn, fan.clauses
+                );
+                let local = vec![Edit::replace(fan_out.collection, tasks)];
+                let lines = ctx.node_lines(fan_out.statement);
+                let text = ctx.rewrite_range(lines.clone(), &local);
+                reindent(&text, &indent, &inner)
+            }
         }
     };
     block.push_str(&result);
     let start = ctx.line_start(at.start_byte());
-    let end = ctx.line_end(fan_out.statement.end_byte());
     if let Some(list) = fan_out.list_statement {
         if list.next_named_sibling() != Some(fan_out.statement) {
             return Err("the list and the gather are apart".into());
@@ -618,12 +715,13 @@ fn rewrite_fan_out<'t>(
         text: block,
     });
     let mut changes = vec![
-        format!(
-            "at most {} requests run at once (the executor capped them implicitly)",
-            ctx.settings.max_concurrency
-        ),
-        if ctx.settings.target >= PyVersion(11) {
+        format!("at most {limit_shown} requests run at once (the executor capped them implicitly)"),
+        if taskgroup {
             "the first failure cancels the other requests and is raised inside an ExceptionGroup"
+                .to_string()
+        } else if matches!(fan_out.consumer, Consumer::Wait) {
+            "asyncio.wait still waits for every request and raises nothing; each failure stays \
+             in its task, as it stayed in its future"
                 .to_string()
         } else {
             "gather still raises the first failure bare and leaves the other requests running"

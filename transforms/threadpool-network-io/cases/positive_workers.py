@@ -23,6 +23,12 @@ def pages(section, count):
         return list(pool.map(functools.partial(get_page, section), range(count)))
 
 
+def named_partial(section, count):
+    fetch = functools.partial(get_page, section)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(fetch, range(count)))
+
+
 def nested(urls, token):
     def fetch(url):
         resp = requests.get(url, headers={"Authorization": token}, timeout=10)
