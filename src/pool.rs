@@ -719,6 +719,16 @@ fn container<'t>(ctx: &Context<'_, 't>, site: &Site<'t>) -> Result<Container<'t>
     if function.child(0).is_some_and(|c| c.kind() == "async") {
         return Ok(Container::Async { function });
     }
+    if syntax::contains_kind(
+        function.child_by_field_name("body").unwrap_or(function),
+        "yield",
+    ) {
+        return Err(format!(
+            "in `{}`, a generator: an async version would be an async generator, which its \
+             callers cannot iterate as they do",
+            function_name(ctx, function)
+        ));
+    }
     match crate::http::sync_policy(ctx, function) {
         Ok(shim) => Ok(Container::Shim { function, shim }),
         Err(why) if crate::http::is_library_reason(&why) && has_async_variant(ctx, function) => {
@@ -1094,11 +1104,22 @@ fn rewrite<'t>(
     let bounded = names.fresh("_bounded");
     let client = names.fresh("_client");
     let mut module_statements = backend.module_statements.clone();
+    let mut changes_early: Vec<String> = Vec::new();
     let (limit, limit_note) = match site.class.api {
         Api::Executor => pool_limit(ctx, site.ctor, site.head, &mut module_statements),
         Api::Multiprocessing => mp_limit(ctx, site, &mut module_statements),
     };
 
+    if limit_note == "the thread pool's size was not visible" {
+        let default = match site.class.api {
+            Api::Executor => "min(32, os.cpu_count() + 4)",
+            Api::Multiprocessing => "os.cpu_count()",
+        };
+        changes_early.push(format!(
+            "the pool's default size, {default}, gives way to {limit} ({}) calls at once",
+            ctx.settings.max_concurrency
+        ));
+    }
     let unit = indent_unit(ctx, site, &container);
     let extra = match &container {
         Container::Main { guard: None, .. } => 1,
@@ -1119,11 +1140,50 @@ fn rewrite<'t>(
             .iter()
             .any(|u| matches!(u, Use::Stream { .. } | Use::List { .. }));
     let futures_mode = has_future;
+    // A map's timeout runs from the map call for as long as its results are read.
+    let mut deadline: Option<String> = None;
+    for (spawn, used) in spawns.iter().zip(&uses) {
+        let Some(value) = ctx
+            .keyword(spawn.call, "timeout")
+            .filter(|_| spawn.family == Family::Map)
+            .and_then(|k| k.child_by_field_name("value"))
+        else {
+            continue;
+        };
+        let read_in_block = match used {
+            Use::UnreadMap { .. } => false,
+            Use::List { node } if *node == spawn.call => !read_after_block(ctx, site, spawn.call),
+            _ => true,
+        };
+        if !read_in_block {
+            changes_early.push(
+                "the map's timeout is dropped: its results are read after the pool's block, \
+                 which had already waited for every call, so it could not expire"
+                    .to_string(),
+            );
+            continue;
+        }
+        let stable = match value.kind() {
+            "integer" | "float" => true,
+            "identifier" => !site
+                .statements
+                .iter()
+                .any(|s| binds_name(ctx, *s, ctx.text(value))),
+            _ => false,
+        };
+        if !stable || deadline.is_some() {
+            return Err(format!(
+                "`{}` has a timeout corral cannot carry over",
+                first_line(ctx.text(spawn.call))
+            ));
+        }
+        deadline = Some(ctx.text(value).to_string());
+    }
 
     // Every edit, in file coordinates; `deltas` says how many units each line moves.
     let mut edits: Vec<Edit> = handler_edits;
     let mut deltas: Vec<(Range<usize>, isize)> = Vec::new();
-    let mut changes: Vec<String> = Vec::new();
+    let mut changes: Vec<String> = changes_early;
     let mut outside: Vec<Edit> = Vec::new();
 
     // The callables each spawn awaits, with twins and helpers they need.
@@ -1212,7 +1272,9 @@ fn rewrite<'t>(
     };
     let client_depth = usize::from(httpx);
     // Within the container; moving module code into `main()` adds `extra` to every line.
-    let statement_shift = client_depth as isize + isize::from(map_group) - original_depth;
+    let timed_group = map_group && deadline.is_some();
+    let statement_shift =
+        client_depth as isize + isize::from(map_group) + isize::from(timed_group) - original_depth;
 
     // A worker named by `fn = functools.partial(...)` is written out where it was used; the
     // binding goes when nothing else reads the name.
@@ -1248,7 +1310,9 @@ fn rewrite<'t>(
             Worker::Function { keywords, .. } if httpx => keywords.clone(),
             _ => Vec::new(),
         };
+        // `submit`'s keywords go to the worker; `map`'s (timeout, chunksize) are the pool's.
         let submit_kw: Vec<String> = match (&spawn.worker, httpx) {
+            _ if spawn.family == Family::Map => Vec::new(),
             (Worker::Call { verb, .. }, true) => {
                 crate::http::map_keywords(ctx, verb, &spawn.keywords)?
             }
@@ -1313,7 +1377,7 @@ fn rewrite<'t>(
                 } else {
                     edits.push(Edit::replace(
                         spawn.call,
-                        format!("await {asyncio}.gather(*[{coroutine} {clauses}])"),
+                        gathered(&asyncio, &coroutine, &clauses, deadline.as_deref()),
                     ));
                     changes.push(
                         "the loop handles the results once every request has finished (a \
@@ -1371,7 +1435,7 @@ fn rewrite<'t>(
                     };
                     edits.push(Edit::replace(*node, text));
                 } else {
-                    let text = format!("await {asyncio}.gather(*[{coroutine} {clauses}])");
+                    let text = gathered(&asyncio, &coroutine, &clauses, deadline.as_deref());
                     edits.push(Edit::replace(*node, parenthesize(*node, text)));
                 }
             }
@@ -1513,11 +1577,22 @@ fn rewrite<'t>(
     let mut footer = String::new();
     debug_assert_eq!(group_needed, map_group);
     if group_needed {
+        let mut group_indent = inner.clone();
+        if let Some(t) = &deadline {
+            header.push_str(&format!("{inner}async with {asyncio}.timeout({t}):\n"));
+            group_indent.push_str(&unit);
+            changes.push(
+                "when the map's timeout expires, the requests still running are cancelled \
+                 (the pool left them running)"
+                    .into(),
+            );
+        }
         header.push_str(&format!(
-            "{inner}async with {asyncio}.TaskGroup() as {tg}:\n"
+            "{group_indent}async with {asyncio}.TaskGroup() as {tg}:\n"
         ));
         if let Some(h) = hoisted {
-            deltas.push((ctx.node_lines(h), -((client_depth + 1) as isize)));
+            let out = client_depth + 1 + usize::from(timed_group);
+            deltas.push((ctx.node_lines(h), -(out as isize)));
         }
     } else if futures_mode {
         // Every task is awaited before the block ends, as the pool's shutdown waited.
@@ -1686,6 +1761,50 @@ fn rewrite<'t>(
         },
         how,
     ))
+}
+
+/// `await asyncio.gather(*[...])`, under `asyncio.wait_for` when the map had a timeout.
+fn gathered(asyncio: &str, coroutine: &str, clauses: &str, deadline: Option<&str>) -> String {
+    let gather = format!("{asyncio}.gather(*[{coroutine} {clauses}])");
+    match deadline {
+        Some(t) => format!("await {asyncio}.wait_for({gather}, {t})"),
+        None => format!("await {gather}"),
+    }
+}
+
+/// Whether the results of `results = ex.map(...)` are read after the pool's block.
+fn read_after_block<'t>(ctx: &Context<'_, 't>, site: &Site<'t>, call: Node<'t>) -> bool {
+    let Some(target) = call
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+    else {
+        return false;
+    };
+    let scope = syntax::ancestor(call, "function_definition").unwrap_or(ctx.tree.root_node());
+    identifier_uses(ctx, scope, ctx.text(target), target)
+        .iter()
+        .all(|u| u.start_byte() >= site.end())
+}
+
+/// Whether a statement binds `name`.
+fn binds_name(ctx: &Context, statement: Node, name: &str) -> bool {
+    let mut stack = vec![statement];
+    while let Some(node) = stack.pop() {
+        if matches!(
+            node.kind(),
+            "assignment" | "augmented_assignment" | "for_statement"
+        ) {
+            if let Some(left) = node.child_by_field_name("left") {
+                if mentions(ctx, left, name) {
+                    return true;
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }
 
 /// Text that carries indentation to be adjusted when lines move: the engine of this module
@@ -2132,12 +2251,17 @@ fn spawn_use<'t>(
     let call = spawn.call;
     let shown = first_line(ctx.text(call));
     if spawn.family == Family::Map {
-        if spawn.keywords.iter().any(|k| {
+        let allowed: &[&str] = match site.class.api {
+            Api::Executor => &["chunksize", "timeout"],
+            Api::Multiprocessing => &["chunksize"],
+        };
+        if let Some(other) = spawn.keywords.iter().find(|k| {
             k.child_by_field_name("name")
-                .is_none_or(|n| ctx.text(n) != "chunksize")
+                .is_none_or(|n| !allowed.contains(&ctx.text(n)))
         }) {
             return Err(format!(
-                "`{shown}` passes arguments corral does not move (timeout)"
+                "`{shown}` passes `{}`, which corral does not move",
+                ctx.text(*other)
             ));
         }
         if spawn.args.is_empty()
@@ -2164,6 +2288,10 @@ fn spawn_use<'t>(
             });
         }
         if parent.kind() == "expression_statement" {
+            // multiprocessing's map returns a list, raising the first failure, read or not.
+            if eager {
+                return Ok(Use::List { node: call });
+            }
             return Ok(Use::UnreadMap { statement: parent });
         }
         // `list(ex.map(...))`
@@ -2193,6 +2321,12 @@ fn spawn_use<'t>(
             let uses = identifier_uses(ctx, scope, name, target);
             match uses.as_slice() {
                 [only] if consumes_fully(ctx, *only) => return Ok(Use::List { node: call }),
+                // Never read: the results (and failures) go unseen, as without the name.
+                [] => {
+                    return Ok(Use::UnreadMap {
+                        statement: parent.parent().ok_or("no statement")?,
+                    })
+                }
                 _ => {
                     return Err(format!(
                         "its results iterator `{name}` is read in a way a list would change (more \

@@ -818,3 +818,39 @@ fn executor_hops_awaited_in_a_loop_or_through_wait_are_bounded() {
         assert_eq!(moved.served, original.served);
     }
 }
+
+#[test]
+fn threadpool_map_timeout_becomes_a_deadline_that_cancels() {
+    // Each call takes 1.5 s; the map's timeout is 1 s. The pool raises TimeoutError and then
+    // waits for its threads; the rewrite raises TimeoutError and cancels the requests.
+    let before = manifest_dir().join("tests/behaviour/threadpool/map_deadline.py");
+    let original = run_program(&before, 1);
+    assert_eq!(original.result["error"], "builtins.TimeoutError");
+    for target in ["py311", "py39"] {
+        let flags = ["--http-client", "httpx", "--target-version", target];
+        let (_dir, after) = moved(&before, &flags, &["1)"]);
+        let run = run_program(&after, 1);
+        let elapsed = run.result["elapsed"].as_f64().unwrap();
+        eprintln!(
+            "map timeout {target}: {} after {:.2} s, the original after {:.2} s",
+            run.result["error"],
+            elapsed,
+            original.result["elapsed"].as_f64().unwrap()
+        );
+        let expected: &[&str] = if target == "py39" {
+            // wait_for raises asyncio.TimeoutError, the builtin on the 3.11 running here.
+            &["builtins.TimeoutError", "asyncio.exceptions.TimeoutError"]
+        } else {
+            &["builtins.TimeoutError"]
+        };
+        assert!(
+            expected.contains(&run.result["error"].as_str().unwrap_or_default()),
+            "{target}: {}",
+            run.result["error"]
+        );
+        assert!(
+            (0.9..=1.0 + MARGIN).contains(&elapsed),
+            "{target}: gave up after {elapsed} s"
+        );
+    }
+}

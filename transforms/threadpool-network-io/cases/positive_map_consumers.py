@@ -51,6 +51,22 @@ def report(uids, out):
     return total
 
 
+def never_read(urls):
+    with ThreadPoolExecutor(max_workers=6) as ex:
+        results = ex.map(ping, urls)
+
+
+def with_deadline(uids):
+    with ThreadPoolExecutor(max_workers=6) as ex:
+        return list(ex.map(get_user, uids, timeout=30))
+
+
+def deadline_after_the_block(uids):
+    with ThreadPoolExecutor(max_workers=6) as ex:
+        users = ex.map(get_user, uids, timeout=30)
+    return [u["name"] for u in users]
+
+
 def ranked(uids):
     with ThreadPoolExecutor(max_workers=6) as ex:
         return sorted(ex.map(get_user, uids), key=lambda u: u["score"])

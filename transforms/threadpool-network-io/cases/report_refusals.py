@@ -37,9 +37,10 @@ def with_initializer(urls):
         return list(pool.map(ok_worker, urls))
 
 
-def with_deadline(urls):
+def generator(urls):
     with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(ok_worker, urls, timeout=30))
+        for text in pool.map(ok_worker, urls):
+            yield text
 
 
 def paced(urls):
