@@ -2335,6 +2335,16 @@ fn spawn_use<'t>(
                 }
             }
         }
+        if let Some(consumer) = parent
+            .parent()
+            .filter(|c| parent.kind() == "argument_list" && c.kind() == "call")
+            .and_then(|c| c.child_by_field_name("function"))
+        {
+            return Err(format!(
+                "its results go through `{}`, which corral does not follow",
+                first_line(ctx.text(consumer))
+            ));
+        }
         return Err(format!(
             "the results of `{shown}` are used in a shape corral does not move"
         ));
@@ -2863,6 +2873,15 @@ fn holder_of<'t>(
             let left = parent.child_by_field_name("left").ok_or_else(unfollowed)?;
             match left.kind() {
                 "identifier" if parent.child_by_field_name("right") == Some(call) => {
+                    // `fut = ex.submit(...)` then `futures.append(fut)`: the list holds them.
+                    if let Some(list) = appended_alias(ctx, parent, ctx.text(left)) {
+                        let binder = ctx
+                            .semantic
+                            .origin(list)
+                            .map(|b| b.node)
+                            .ok_or_else(unfollowed)?;
+                        return Ok((ctx.text(list), Holder::Keys, binder));
+                    }
                     Ok((ctx.text(left), Holder::Single, parent))
                 }
                 // futures[ex.submit(...)] = x / futures[x] = ex.submit(...)
@@ -2888,6 +2907,46 @@ fn holder_of<'t>(
         }
         _ => Err(unfollowed()),
     }
+}
+
+/// For `name = ex.submit(...)` followed in its block by `futures.append(name)` and no other use
+/// of `name`: the list `futures`.
+fn appended_alias<'t>(ctx: &Context<'_, 't>, assignment: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let statement = assignment
+        .parent()
+        .filter(|s| s.kind() == "expression_statement")?;
+    let block = statement.parent()?;
+    let mut list = None;
+    let mut cursor = block.walk();
+    for sibling in block.named_children(&mut cursor) {
+        if sibling.start_byte() <= statement.start_byte() {
+            continue;
+        }
+        let mut stack = vec![sibling];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" && ctx.text(node) == name && is_variable(node) {
+                let append_target = node
+                    .parent()
+                    .filter(|a| a.kind() == "argument_list" && a.named_child_count() == 1)
+                    .and_then(|a| a.parent())
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .filter(|f| {
+                        f.kind() == "attribute"
+                            && f.child_by_field_name("attribute")
+                                .is_some_and(|a| ctx.text(a) == "append")
+                    })
+                    .and_then(|f| f.child_by_field_name("object"))
+                    .filter(|o| o.kind() == "identifier");
+                match (append_target, list) {
+                    (Some(target), None) => list = Some(target),
+                    _ => return None,
+                }
+            }
+            let mut inner = node.walk();
+            stack.extend(node.named_children(&mut inner));
+        }
+    }
+    list
 }
 
 /// What one use of a holder name does.
