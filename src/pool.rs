@@ -2741,7 +2741,14 @@ fn future_reads<'t>(
                             reads.completed.push(loop_);
                         }
                         for var in vars {
-                            future_var_reads(ctx, var, result_method, &mut reads.reads, name)?;
+                            future_var_reads(
+                                ctx,
+                                var,
+                                result_method,
+                                &mut reads.reads,
+                                name,
+                                completed.is_some(),
+                            )?;
                         }
                     }
                 }
@@ -3128,6 +3135,7 @@ fn future_var_reads<'t>(
     method: &str,
     reads: &mut Vec<Node<'t>>,
     holder: &str,
+    done: bool,
 ) -> Result<(), String> {
     let check = |use_node: Node<'t>, reads: &mut Vec<Node<'t>>| -> Result<(), String> {
         let parent = use_node.parent().ok_or("no parent")?;
@@ -3136,6 +3144,16 @@ fn future_var_reads<'t>(
                 .child_by_field_name("attribute")
                 .map_or("", |a| ctx.text(a));
             let call = parent.parent().filter(|c| c.kind() == "call");
+            // A future `as_completed` gives is done, and so is the task in its place: asking
+            // how it ended means the same.
+            let asks = matches!(attr, "exception" | "done" | "cancelled")
+                && call.is_some_and(|c| {
+                    c.child_by_field_name("arguments")
+                        .is_some_and(|a| a.named_child_count() == 0)
+                });
+            if done && asks {
+                return Ok(());
+            }
             if attr == method {
                 if let Some(call) = call.filter(|c| {
                     c.child_by_field_name("arguments")
