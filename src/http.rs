@@ -442,9 +442,14 @@ pub fn method_class<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Option<Nod
 }
 
 /// The name of an async variant of `function` added next to it: `<name>_async`, fresh.
-pub fn variant_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name: &str) -> String {
-    let _ = function;
-    ctx.semantic.fresh_name(&format!("{name}_async"))
+/// `None` when something else already goes by that name next to it.
+pub fn variant_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name: &str) -> Option<String> {
+    let wanted = format!("{name}_async");
+    let taken = match method_class(ctx, function) {
+        Some(class) => crate::outline::has_word(ctx.text(class).as_bytes(), &wanted),
+        None => !ctx.semantic.module_bindings(&wanted).is_empty(),
+    };
+    (!taken).then_some(wanted)
 }
 
 fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
@@ -722,7 +727,14 @@ pub fn twin_of<'t>(
             return Ok((wanted, None));
         }
     }
-    let twin = ctx.semantic.fresh_name(&wanted);
+    // `<name>_async` unless something already goes by that name (words in strings or comments
+    // do not count, so that a later pass finds the twin by its name).
+    let taken = existing.is_some() || !ctx.semantic.module_bindings(&wanted).is_empty();
+    let twin = if taken {
+        ctx.semantic.fresh_name(&wanted)
+    } else {
+        wanted
+    };
     let text =
         async_twin(ctx, def, &twin, client).ok_or("corral could not write the async twin")?;
     Ok((twin, Some(text)))

@@ -738,10 +738,10 @@ fn container<'t>(ctx: &Context<'_, 't>, site: &Site<'t>) -> Result<Container<'t>
         }
         Err(why) if ctx.settings.library_variants && crate::http::is_library_reason(&why) => {
             let name = function_name(ctx, function);
-            Ok(Container::Variant {
-                function,
-                variant: crate::http::variant_name(ctx, function, name),
-            })
+            let variant = crate::http::variant_name(ctx, function, name).ok_or_else(|| {
+                format!("in the synchronous `{name}`: `{name}_async` is already taken, so corral cannot add an async variant by that name")
+            })?;
+            Ok(Container::Variant { function, variant })
         }
         Err(why) => Err(format!(
             "in the synchronous `{}`: {why}",

@@ -854,3 +854,33 @@ fn threadpool_map_timeout_becomes_a_deadline_that_cancels() {
         );
     }
 }
+
+#[test]
+fn library_variant_gives_the_same_results_and_leaves_the_function() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/library_variant.py");
+    let original = run_program(&before, 30);
+    let flags = [
+        "--http-client",
+        "httpx",
+        "--target-version",
+        "py311",
+        "--library-variants",
+    ];
+    let (_dir, after) = moved(&before, &flags, &["async def statuses_async(urls):"]);
+    let text = std::fs::read_to_string(&after).unwrap();
+    assert!(
+        text.contains("def statuses(urls):\n    with ThreadPoolExecutor(max_workers=3) as pool:"),
+        "the library function stays as it was:\n{text}"
+    );
+    let run = run_program(&after, 30);
+    eprintln!(
+        "library variant: peak {} before, {} after",
+        original.peak, run.peak
+    );
+    assert_eq!(run.result["sync"], original.result["sync"]);
+    assert_eq!(
+        run.result["variant"], original.result["sync"],
+        "the variant gives the same"
+    );
+    assert!(run.peak <= 3, "the bound of 3 holds: {}", run.peak);
+}
