@@ -1085,6 +1085,17 @@ fn rewrite<'t>(
         }
     }
     let httpx = backend_reason.is_none();
+    if !httpx && target < PyVersion(9) {
+        return Err(format!(
+            "its calls would run through asyncio.to_thread, which needs Python 3.9, and the \
+             target is {target}{}",
+            backend_reason
+                .as_deref()
+                .filter(|w| !w.is_empty())
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default()
+        ));
+    }
     let backend = if httpx {
         Backend::new(ctx, site.head)?
     } else {

@@ -549,6 +549,13 @@ fn rewrite_fan_out<'t>(
     };
     let asyncio = backend.asyncio.clone();
     let httpx = backend.client.is_some();
+    if !httpx && ctx.settings.target < PyVersion(9) {
+        return Err(format!(
+            "the requests would run through asyncio.to_thread, which needs Python 3.9, and the \
+             target is {}",
+            ctx.settings.target
+        ));
+    }
     // A thread pool made in view keeps its max_workers; the default executor's hidden cap gives
     // way to --max-concurrency.
     let pool = hop
