@@ -468,7 +468,7 @@ fn is_script(ctx: &Context) -> bool {
     let root = ctx.semantic.root();
     let mut cursor = root.walk();
     let found = root.named_children(&mut cursor).any(|s| {
-        s.kind() == "if_statement"
+        let guard = s.kind() == "if_statement"
             && s.child_by_field_name("condition").is_some_and(|c| {
                 let text: String = ctx
                     .text(c)
@@ -479,9 +479,37 @@ fn is_script(ctx: &Context) -> bool {
                     text.as_str(),
                     "__name__==\"__main__\"" | "__name__=='__main__'"
                 )
-            })
+            });
+        // `main()` (or `print(main())`) at the top of the module: importing it runs the program.
+        guard || (s.kind() == "expression_statement" && calls_own_function(ctx, s))
     });
     found
+}
+
+/// Whether `statement` calls a function of this module (outside lambdas and comprehensions).
+fn calls_own_function(ctx: &Context, statement: Node) -> bool {
+    let mut stack = vec![statement];
+    while let Some(node) = stack.pop() {
+        if matches!(
+            node.kind(),
+            "lambda" | "function_definition" | "class_definition"
+        ) {
+            continue;
+        }
+        if node.kind() == "call" {
+            let own = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "identifier")
+                .and_then(|f| ctx.semantic.origin(f))
+                .is_some_and(|b| b.kind == crate::semantic::BindingKind::FunctionDef);
+            if own {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }
 
 /// Whether any async function of the module calls or hands off `name`.

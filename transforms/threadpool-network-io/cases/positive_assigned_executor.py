@@ -25,6 +25,6 @@ def never_shut_down(urls):
     return {url: t for url, t in zip(urls, titles)}
 
 
-if __name__ == "__main__":
-    print(shut_down_later(sys.argv[1:]))
-    print(never_shut_down(sys.argv[1:]))
+# A script without a main guard: it runs its functions when it is run.
+print(shut_down_later(sys.argv[1:]))
+print(never_shut_down(sys.argv[1:]))
