@@ -402,7 +402,7 @@ pub fn sync_policy<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<Stri
     if called_from_async(ctx, name) {
         return Err("it has async callers, which should await an async version instead".into());
     }
-    if !is_script(ctx) {
+    if !is_script(ctx, name) {
         return Err(LIBRARY_REASON.into());
     }
     Ok(ctx.semantic.fresh_name(&format!("_{name}_async")))
@@ -464,7 +464,7 @@ fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
 }
 
 /// A script: the module has an `if __name__ == "__main__":` block.
-fn is_script(ctx: &Context) -> bool {
+fn is_script(ctx: &Context, function: &str) -> bool {
     let root = ctx.semantic.root();
     let mut cursor = root.walk();
     let found = root.named_children(&mut cursor).any(|s| {
@@ -480,14 +480,16 @@ fn is_script(ctx: &Context) -> bool {
                     "__name__==\"__main__\"" | "__name__=='__main__'"
                 )
             });
-        // `main()` (or `print(main())`) at the top of the module: importing it runs the program.
-        guard || (s.kind() == "expression_statement" && calls_own_function(ctx, s))
+        // `main()` (or `print(fetch_all(...))`) at the top of the module: importing it runs
+        // the program. Only an entry point's name, or the function itself, says so; libraries
+        // call their own set-up functions at import too.
+        guard || (s.kind() == "expression_statement" && calls_own_function(ctx, s, function))
     });
     found
 }
 
 /// Whether `statement` calls a function of this module (outside lambdas and comprehensions).
-fn calls_own_function(ctx: &Context, statement: Node) -> bool {
+fn calls_own_function(ctx: &Context, statement: Node, function: &str) -> bool {
     let mut stack = vec![statement];
     while let Some(node) = stack.pop() {
         if matches!(
@@ -500,6 +502,9 @@ fn calls_own_function(ctx: &Context, statement: Node) -> bool {
             let own = node
                 .child_by_field_name("function")
                 .filter(|f| f.kind() == "identifier")
+                .filter(|f| {
+                    matches!(ctx.text(*f), "main" | "run" | "cli") || ctx.text(*f) == function
+                })
                 .and_then(|f| ctx.semantic.origin(f))
                 .is_some_and(|b| b.kind == crate::semantic::BindingKind::FunctionDef);
             if own {
