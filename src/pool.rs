@@ -2157,11 +2157,18 @@ fn moved_globals<'t>(
         let mut stack = vec![ctx.semantic.root()];
         let mut read = false;
         while let Some(node) = stack.pop() {
-            if moved.contains(&node.start_byte()) && node.end_byte() <= moved.end {
+            let moved_here = moved.contains(&node.start_byte()) && node.end_byte() <= moved.end;
+            // `import concurrent.futures` names `futures` without reading a variable.
+            let import = matches!(
+                node.kind(),
+                "import_statement" | "import_from_statement" | "future_import_statement"
+            );
+            if moved_here || import {
                 continue;
             }
             if node.kind() == "identifier"
                 && ctx.text(node) == name
+                && is_variable(node)
                 && ctx.semantic.lookup(name, node).map(<[_]>::as_ptr) == Some(module)
             {
                 read = true;
