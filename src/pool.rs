@@ -191,18 +191,6 @@ fn judge_constructor<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<Judgem
             "corral does not move process pools",
         ));
     }
-    if let Some(why) = spawns.iter().find_map(|s| match &s.worker {
-        Worker::Refused(why) => Some(why.clone()),
-        _ => None,
-    }) {
-        return Some(report_spawn(
-            ctx,
-            first,
-            site.head,
-            class,
-            &format!("corral leaves it: {why}"),
-        ));
-    }
     if let Some(why) = pool_refusal(ctx, &site) {
         return Some(report_spawn(ctx, first, site.head, class, &why));
     }

@@ -20,8 +20,6 @@ use crate::syntax;
 pub enum Worker<'t> {
     /// Not network I/O (CPU work, other I/O, or something corral cannot see): left alone.
     NotNetwork,
-    /// Network I/O that corral will not move, with the reason.
-    Refused(String),
     /// `requests.<verb>`, also through `functools.partial`: awaited on the client with `fixed`
     /// positional arguments before the item's and `keywords` (httpx's spelling) after them.
     Call {

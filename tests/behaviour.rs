@@ -699,6 +699,14 @@ fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results
         ),
         ("bound_method.py", 4, &["self.fetch_async, _client"][..]),
         (
+            "workers.py",
+            3,
+            &[
+                "async def status_async(client, uid):",
+                "async def _call(u):",
+            ][..],
+        ),
+        (
             "mp_pool.py",
             3,
             &["asyncio.as_completed(", "asyncio.create_task("][..],

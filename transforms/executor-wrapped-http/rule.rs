@@ -150,9 +150,6 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
             range,
         ))
     };
-    if let Worker::Refused(why) = &worker {
-        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
-    }
     // Network I/O that keeps its library: a fan-out of it is still bounded, through to_thread.
     let stays = match &worker {
         Worker::Thread { why } => Some(why.clone()),
