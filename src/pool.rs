@@ -547,14 +547,23 @@ fn spawn_of<'t>(ctx: &Context<'_, 't>, call: Node<'t>, name: &str, api: Api) -> 
                     .and_then(|k| k.child_by_field_name("value"))
             });
             let mut items = Vec::new();
-            if let Some(tuple) = tuple {
+            if let Some(tuple) = tuple.filter(|t| matches!(t.kind(), "tuple" | "list")) {
                 let mut cursor = tuple.walk();
                 items = tuple
                     .named_children(&mut cursor)
                     .filter(|n| n.kind() != "comment")
                     .collect();
             }
-            (items, keywords)
+            // `args=` is read above; `kwds=`, `callback=`, `error_callback=` stay, for
+            // `spawn_use` to refuse.
+            let rest_keywords = keywords
+                .into_iter()
+                .filter(|k| {
+                    k.child_by_field_name("name")
+                        .is_none_or(|n| ctx.text(n) != "args")
+                })
+                .collect();
+            (items, rest_keywords)
         }
         _ => (rest.to_vec(), keywords),
     };
@@ -2356,6 +2365,24 @@ fn spawn_use<'t>(
         ));
     }
     // submit / apply_async
+    if spawn.method == "apply_async" {
+        let (positional, _) = ctx.split_arguments(call);
+        let args = positional.get(1).copied().or_else(|| {
+            ctx.keyword(call, "args")
+                .and_then(|k| k.child_by_field_name("value"))
+        });
+        if let Some(extra) = spawn.keywords.first() {
+            return Err(format!(
+                "`{shown}` passes `{}`, which corral does not move",
+                first_line(ctx.text(*extra))
+            ));
+        }
+        if positional.len() > 2 || args.is_some_and(|a| !matches!(a.kind(), "tuple" | "list")) {
+            return Err(format!(
+                "`{shown}` passes its arguments in a way corral does not unpack"
+            ));
+        }
+    }
     let parent = call.parent().ok_or("no parent")?;
     if parent.kind() == "expression_statement" {
         let block = parent.parent();

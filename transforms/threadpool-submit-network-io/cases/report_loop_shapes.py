@@ -2,6 +2,7 @@
 """Futures read in ways corral does not move: stopping early, polling, handing them on."""
 
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from multiprocessing.pool import ThreadPool
 
 import requests
 
@@ -41,6 +42,12 @@ def fire_and_forget(urls):
     for u in urls:
         pool.submit(requests.get, u, timeout=5)
     print("submitted")
+
+
+def with_callback(urls, done):
+    with ThreadPool(4) as pool:
+        results = [pool.apply_async(requests.get, (u,), callback=done) for u in urls]
+        return [r.get() for r in results]
 
 
 if __name__ == "__main__":
