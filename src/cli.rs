@@ -111,6 +111,10 @@ struct Common {
     /// How thread-pool network I/O moves to asyncio: httpx, or requests through to_thread
     #[arg(long, value_enum, default_value_t = HttpClient::Auto)]
     http_client: HttpClient,
+    /// In library code, add an `async def <name>_async` variant next to a function whose thread
+    /// pool does network I/O, leaving the function as it is (otherwise it is only reported)
+    #[arg(long)]
+    library_variants: bool,
     /// Leave out paths matching these globs (comma-separated or repeated)
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
@@ -306,6 +310,7 @@ fn execute(common: Common, mode: Mode, split_to: Option<(PathBuf, SplitBy)>) -> 
         target: common.target_version,
         http_client: common.http_client,
         whole_files: common.parse_whole_files,
+        library_variants: common.library_variants,
     });
     let fix = !matches!(mode, Mode::Check { .. });
 

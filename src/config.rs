@@ -28,6 +28,10 @@ pub struct FileConfig {
     pub subprocess_timeout: Option<f64>,
     pub target_version: Option<PyVersion>,
     pub exclude: Vec<String>,
+    /// The project's own network functions, by qualified name (`mypkg.api.fetch`).
+    pub network_calls: Option<Vec<String>>,
+    /// Library code gets an additive async variant of a function whose pool does network I/O.
+    pub library_variants: Option<bool>,
     /// Settings for one transform, by its name.
     pub per_transform: BTreeMap<&'static str, TransformConfig>,
 }
@@ -238,12 +242,30 @@ fn parse(table: &toml::Table, path: &Path, prefix: &str) -> Result<FileConfig> {
             "exclude" => {
                 config.exclude = string_list(value, &at(key))?;
             }
+            "network-calls" => {
+                let names = string_list(value, &at(key))?;
+                if let Some(bad) = names.iter().find(|n| !is_dotted_name(n)) {
+                    bail!(
+                        "{} names `{bad}`, which is not a dotted name such as \"mypkg.api.fetch\"",
+                        at(key)
+                    );
+                }
+                config.network_calls = Some(names);
+            }
+            "library-variants" => {
+                config.library_variants = Some(
+                    value
+                        .as_bool()
+                        .with_context(|| format!("{} must be true or false", at(key)))?,
+                );
+            }
             other => {
                 let Some(rule) = registry::find(other) else {
                     bail!(
                         "{}: unknown key `{prefix}{other}`; expected select, extend-select, ignore, \
                          max-concurrency, timeout, wait-timeout, subprocess-timeout, \
-                         target-version, exclude, or a transform name",
+                         target-version, exclude, network-calls, library-variants, or a \
+                         transform name",
                         path.display()
                     );
                 };
@@ -280,6 +302,18 @@ fn string_list(value: &toml::Value, at: &str) -> Result<Vec<String>> {
                 .with_context(|| format!("{at} must be a list of strings"))
         })
         .collect()
+}
+
+/// `mypkg.api.fetch`: identifiers joined by dots, at least two of them.
+fn is_dotted_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
 }
 
 fn rule_list(value: &toml::Value, at: &str) -> Result<Vec<String>> {

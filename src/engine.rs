@@ -206,7 +206,11 @@ pub fn run(
                 // the pieces holding calls can hold findings, so the queries run only there.
                 // A rewrite can bring in words another transform looks for, so the transforms
                 // are chosen again on every pass.
-                let active = crate::prefilter::candidates(text.as_bytes(), rules);
+                let active = crate::prefilter::candidates_with(
+                    text.as_bytes(),
+                    rules,
+                    &settings.network_modules(),
+                );
                 let semantic = semantic(&tree, &text)?;
                 let focus = (!settings.whole_files)
                     .then(|| crate::regions::select(&text, &active))
@@ -441,7 +445,8 @@ fn check_regions(
     fixing: &Fixing,
 ) -> Result<Regions, Skip> {
     let text = &source.text;
-    let active = crate::prefilter::candidates(text.as_bytes(), rules);
+    let active =
+        crate::prefilter::candidates_with(text.as_bytes(), rules, &settings.network_modules());
     // Fixes place imports and constants in the module's header, so they read it too.
     let for_fixes = !matches!(fixing, Fixing::No);
     let Some(regions) = crate::regions::select_for(text, &active, for_fixes) else {

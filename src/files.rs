@@ -128,6 +128,7 @@ pub struct Overrides {
     pub target: Option<PyVersion>,
     pub http_client: HttpClient,
     pub whole_files: bool,
+    pub library_variants: bool,
 }
 
 /// How one file is to be processed.
@@ -246,6 +247,8 @@ impl Resolver {
         settings.line_length = package.line_length.unwrap_or(settings.line_length);
         settings.wait_timeout = o.wait_timeout.or(cfg.wait_timeout);
         settings.subprocess_timeout = o.subprocess_timeout.or(cfg.subprocess_timeout);
+        settings.network_calls = cfg.network_calls.clone().unwrap_or_default();
+        settings.library_variants = o.library_variants || cfg.library_variants.unwrap_or(false);
         for (rule, own) in &cfg.per_transform {
             settings.per_rule.insert(
                 rule,
@@ -363,7 +366,8 @@ fn process_planned(bytes: &[u8], plan: &Plan, fixing: Fixing) -> Status {
     if plan.excluded {
         return Status::Excluded;
     }
-    if candidates(bytes, &plan.rules).is_empty() {
+    let modules = plan.settings.network_modules();
+    if crate::prefilter::candidates_with(bytes, &plan.rules, &modules).is_empty() {
         return Status::NoCandidates;
     }
     if is_generated(bytes) {

@@ -1,51 +1,17 @@
 //! What moving blocking `requests` calls onto asyncio needs to know (catalog CONC201, §T-K, §T-X):
-//! whether a callable handed to an executor is network-only, and how its requests calls read with
-//! an `httpx.AsyncClient`.
+//! how requests calls, their keywords, exceptions and responses read with an
+//! `httpx.AsyncClient`; async twins of workers; and where a moved pool's function stands (T5).
+//! Whether a callable is network I/O at all is `worker.rs`'s question.
 
 use tree_sitter::Node;
 
 use crate::rule::{Context, Edit};
-use crate::semantic::BindingKind;
 use crate::syntax;
+pub use crate::worker::{classify_worker, classify_worker_with, Worker};
+use crate::worker::{requests_verb, response_attribute};
 
 pub const REQUESTS_VERBS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
-];
-
-/// Builtins a network-only worker may call: plain Python, no I/O that matters.
-const PLAIN_BUILTINS: &[&str] = &[
-    "abs",
-    "all",
-    "any",
-    "bool",
-    "dict",
-    "enumerate",
-    "float",
-    "int",
-    "isinstance",
-    "len",
-    "list",
-    "max",
-    "min",
-    "print",
-    "range",
-    "repr",
-    "round",
-    "set",
-    "sorted",
-    "str",
-    "sum",
-    "tuple",
-    "zip",
-];
-
-/// Module functions a network-only worker may call.
-const PLAIN_FUNCTIONS: &[&str] = &[
-    "json.dumps",
-    "json.loads",
-    "urllib.parse.urlencode",
-    "urllib.parse.urljoin",
-    "urllib.parse.quote",
 ];
 
 /// Response attributes that mean the same in httpx.
@@ -58,290 +24,6 @@ pub const SAME_RESPONSE_API: &[&str] = &[
     "raise_for_status",
     "encoding",
 ];
-
-/// A callable handed to an executor, judged.
-pub enum Worker<'t> {
-    /// Not network I/O (a CPU-bound function, or something corral cannot see): left alone.
-    NotNetwork,
-    /// Network I/O that corral will not move, with the reason.
-    Refused(String),
-    /// `requests.<verb>`, possibly through `functools.partial` or a one-call lambda; `keywords`
-    /// are the fixed keyword arguments, already in httpx's spelling.
-    Call { verb: String, keywords: Vec<String> },
-    /// A same-module function that only does requests calls and plain Python.
-    Function { def: Node<'t>, name: &'t str },
-}
-
-pub fn classify_worker<'t>(ctx: &Context<'_, 't>, callable: Node<'t>) -> Worker<'t> {
-    let sem = ctx.semantic;
-    if let Some(verb) = requests_verb(ctx, callable) {
-        return Worker::Call {
-            verb,
-            keywords: Vec::new(),
-        };
-    }
-    if let Some(verb) = session_verb(ctx, callable) {
-        // Through to_thread the session goes on working as it is; one httpx client would not
-        // carry its headers, auth, cookies and mounted adapters.
-        return match ctx.settings.http_client {
-            crate::settings::HttpClient::ToThread => Worker::Call {
-                verb,
-                keywords: Vec::new(),
-            },
-            _ => Worker::Refused(
-                "it is a method of a requests.Session, whose headers, auth, cookies and adapters \
-                 an httpx client would not carry over; --http-client to-thread keeps the session"
-                    .to_string(),
-            ),
-        };
-    }
-    match callable.kind() {
-        "call" => {
-            let is_partial = callable
-                .child_by_field_name("function")
-                .and_then(|f| sem.qualified_name(f))
-                .is_some_and(|q| q == "functools.partial");
-            let args = callable.child_by_field_name("arguments");
-            let Some((target, rest)) = args.filter(|_| is_partial).and_then(|a| {
-                let mut cursor = a.walk();
-                let items: Vec<Node> = a
-                    .named_children(&mut cursor)
-                    .filter(|n| n.kind() != "comment")
-                    .collect();
-                items.split_first().map(|(f, r)| (*f, r.to_vec()))
-            }) else {
-                return Worker::NotNetwork;
-            };
-            let Some(verb) = requests_verb(ctx, target) else {
-                return Worker::NotNetwork;
-            };
-            if rest.iter().any(|a| a.kind() != "keyword_argument") {
-                return Worker::Refused(
-                    "a functools.partial that fixes positional arguments".to_string(),
-                );
-            }
-            match map_keywords(ctx, &verb, &rest) {
-                Ok(keywords) => Worker::Call { verb, keywords },
-                Err(why) => Worker::Refused(why),
-            }
-        }
-        "lambda" => {
-            let body = callable.child_by_field_name("body");
-            let params = callable
-                .child_by_field_name("parameters")
-                .map(|p| ctx.text(p).trim().to_string())
-                .unwrap_or_default();
-            let Some(call) = body.filter(|b| b.kind() == "call") else {
-                return Worker::NotNetwork;
-            };
-            let Some(verb) = call
-                .child_by_field_name("function")
-                .and_then(|f| requests_verb(ctx, f))
-            else {
-                return Worker::NotNetwork;
-            };
-            let args = call.child_by_field_name("arguments");
-            let items: Vec<Node> = args
-                .map(|a| {
-                    let mut cursor = a.walk();
-                    let items: Vec<Node> = a
-                        .named_children(&mut cursor)
-                        .filter(|n| n.kind() != "comment")
-                        .collect();
-                    items
-                })
-                .unwrap_or_default();
-            let simple = items
-                .first()
-                .is_some_and(|first| ctx.text(*first) == params)
-                && !params.contains(',')
-                && !params.is_empty();
-            if !simple || items[1..].iter().any(|a| a.kind() != "keyword_argument") {
-                return Worker::Refused(
-                    "a lambda that is not `lambda x: requests.<verb>(x, key=value, ...)`"
-                        .to_string(),
-                );
-            }
-            match map_keywords(ctx, &verb, &items[1..]) {
-                Ok(keywords) => Worker::Call { verb, keywords },
-                Err(why) => Worker::Refused(why),
-            }
-        }
-        "identifier" => {
-            let Some(binding) = sem.origin(callable) else {
-                return Worker::NotNetwork;
-            };
-            if binding.kind != BindingKind::FunctionDef {
-                return Worker::NotNetwork;
-            }
-            let def = binding.node;
-            match network_only(ctx, def) {
-                Ok(true) => Worker::Function {
-                    def,
-                    name: ctx.text(callable),
-                },
-                Ok(false) => Worker::NotNetwork,
-                Err(why) => Worker::Refused(why),
-            }
-        }
-        _ => Worker::NotNetwork,
-    }
-}
-
-/// `session.get` on a name whose origin is a `requests.Session`, as its verb.
-fn session_verb(ctx: &Context, callee: Node) -> Option<String> {
-    if callee.kind() != "attribute" {
-        return None;
-    }
-    let verb = ctx.text(callee.child_by_field_name("attribute")?);
-    let object = callee.child_by_field_name("object")?;
-    let origin = ctx.semantic.value_origin(object)?;
-    (matches!(origin.as_str(), "requests.Session" | "requests.session")
-        && REQUESTS_VERBS.contains(&verb))
-    .then(|| verb.to_string())
-}
-
-/// `requests.get` (or an alias of it) as its verb.
-fn requests_verb<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<String> {
-    let q = ctx.semantic.qualified_name(callee)?;
-    let verb = q.strip_prefix("requests.")?;
-    REQUESTS_VERBS.contains(&verb).then(|| verb.to_string())
-}
-
-/// Whether a function only does requests calls plus plain Python: `Ok(true)` when it does
-/// requests calls and nothing else that blocks, `Ok(false)` when it does no requests call at all,
-/// `Err` with the reason when it mixes them with something corral cannot move.
-fn network_only<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> Result<bool, String> {
-    let sem = ctx.semantic;
-    let name = def
-        .child_by_field_name("name")
-        .map_or("the worker", |n| ctx.text(n));
-    if def.child(0).is_some_and(|c| c.kind() == "async") {
-        return Ok(false);
-    }
-    let Some(body) = def.child_by_field_name("body") else {
-        return Ok(false);
-    };
-    let mut has_requests = false;
-    let mut problem: Option<String> = None;
-    let mut note = |why: String| {
-        problem.get_or_insert(why);
-    };
-    if def
-        .parent()
-        .is_some_and(|p| p.kind() == "decorated_definition")
-    {
-        note(format!("`{name}` is decorated"));
-    }
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "function_definition" | "lambda" | "class_definition" => {
-                note(format!("`{name}` defines a nested function or class"));
-                continue;
-            }
-            "global_statement" | "nonlocal_statement" | "yield" | "await" | "with_statement" => {
-                note(format!(
-                    "`{name}` uses `{}`",
-                    node.kind().replace("_statement", "")
-                ));
-            }
-            "call" => {
-                if let Err(why) = judge_call(ctx, node, &mut has_requests) {
-                    note(format!("`{name}` {why}"));
-                }
-            }
-            "attribute" => {
-                if let Some(attr) = response_attribute(ctx, node) {
-                    let ok_on_name = attr == "ok"
-                        && node
-                            .child_by_field_name("object")
-                            .is_some_and(|o| o.kind() == "identifier");
-                    if !SAME_RESPONSE_API.contains(&attr) && !ok_on_name {
-                        note(format!(
-                            "`{name}` uses the response's `.{attr}`, which httpx does not offer the same way"
-                        ));
-                    }
-                }
-            }
-            "except_clause" => {
-                for t in syntax::except_types(node).unwrap_or_default() {
-                    if let Err(why) = map_exception(ctx, t) {
-                        note(format!("`{name}` {why}"));
-                    }
-                }
-            }
-            _ => {}
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    let _ = sem;
-    match (has_requests, problem) {
-        (false, _) => Ok(false),
-        (true, None) => Ok(true),
-        (true, Some(why)) => Err(why),
-    }
-}
-
-/// One call inside a worker: a requests verb, a response method, plain Python, or a problem.
-fn judge_call<'t>(
-    ctx: &Context<'_, 't>,
-    call: Node<'t>,
-    has_requests: &mut bool,
-) -> Result<(), String> {
-    let sem = ctx.semantic;
-    let Some(callee) = call.child_by_field_name("function") else {
-        return Ok(());
-    };
-    if let Some(verb) = requests_verb(ctx, callee) {
-        *has_requests = true;
-        let args = requests_keywords(call);
-        return map_keywords(ctx, &verb, &args).map(|_| ());
-    }
-    let shown = ctx.text(callee);
-    match callee.kind() {
-        "identifier" => match sem.lookup(ctx.text(callee), callee) {
-            None if PLAIN_BUILTINS.contains(&shown) => Ok(()),
-            _ => Err(format!("calls `{shown}`, which may block")),
-        },
-        "attribute" => {
-            if response_attribute(ctx, callee).is_some() {
-                return Ok(()); // judged as an attribute
-            }
-            match sem.qualified_name(callee) {
-                Some(q) if PLAIN_FUNCTIONS.contains(&q.as_str()) => Ok(()),
-                Some(q) => Err(format!(
-                    "calls `{q}`, which is not network I/O corral can move"
-                )),
-                // A method of a local value: plain Python.
-                None => Ok(()),
-            }
-        }
-        _ => Ok(()),
-    }
-}
-
-/// For `resp.<attr>` where `resp` holds a requests response in this function: the attribute.
-fn response_attribute<'t>(ctx: &Context<'_, 't>, attribute: Node<'t>) -> Option<&'t str> {
-    let object = attribute.child_by_field_name("object")?;
-    let attr = ctx.text(attribute.child_by_field_name("attribute")?);
-    let from_requests = match object.kind() {
-        "identifier" => ctx.semantic.origin(object).is_some_and(|b| {
-            b.kind == BindingKind::Assignment
-                && b.node
-                    .child_by_field_name("right")
-                    .filter(|r| r.kind() == "call")
-                    .and_then(|r| r.child_by_field_name("function"))
-                    .is_some_and(|f| requests_verb(ctx, f).is_some())
-        }),
-        "call" => object
-            .child_by_field_name("function")
-            .is_some_and(|f| requests_verb(ctx, f).is_some()),
-        _ => false,
-    };
-    from_requests.then_some(attr)
-}
 
 fn requests_keywords(call: Node) -> Vec<Node> {
     let Some(args) = call.child_by_field_name("arguments") else {
@@ -514,8 +196,9 @@ pub fn response_fixups(ctx: &Context, attribute: Node) -> Option<Vec<Edit>> {
     }
 }
 
-/// The async twin of a network-only function: `async def <twin>(client, ...)` whose requests
-/// calls are awaited on the client, with exception handlers mapped to httpx.
+/// The async twin of a network-only function or method: `async def <twin>(client, ...)` (after
+/// `self` for a method) whose requests calls are awaited on the client, with exception handlers
+/// mapped to httpx.
 pub fn async_twin<'t>(
     ctx: &Context<'_, 't>,
     def: Node<'t>,
@@ -530,21 +213,32 @@ pub fn async_twin<'t>(
         range: start..name.end_byte(),
         text: format!("async def {twin}"),
     });
-    let inner_empty = ctx
-        .text(params)
-        .trim_start_matches('(')
-        .trim()
-        .starts_with(')');
-    edits.push(Edit::insert(
-        params.start_byte() + 1,
-        if inner_empty {
-            client.to_string()
-        } else {
-            format!("{client}, ")
-        },
-    ));
-    let body = def.child_by_field_name("body")?;
-    let mut stack = vec![body];
+    let mut cursor = params.walk();
+    let first = params
+        .named_children(&mut cursor)
+        .find(|p| p.kind() != "comment");
+    let is_method = syntax::ancestor(def, "class_definition").is_some_and(|class| {
+        class.child_by_field_name("body").is_some_and(|b| {
+            def.parent() == Some(b) || def.parent().and_then(|p| p.parent()) == Some(b)
+        })
+    }) && first.is_some_and(|p| p.kind() == "identifier");
+    match (is_method, first) {
+        (true, Some(this)) => edits.push(Edit::insert(this.end_byte(), format!(", {client}"))),
+        (false, Some(_)) => {
+            edits.push(Edit::insert(params.start_byte() + 1, format!("{client}, ")))
+        }
+        (_, None) => edits.push(Edit::insert(params.start_byte() + 1, client.to_string())),
+    }
+    edits.extend(twin_edits(ctx, def.child_by_field_name("body")?, client)?);
+    Some(ctx.rewrite_range(start..def.end_byte(), &edits))
+}
+
+/// The edits that make the code under `root` await its requests calls on `client`: the calls,
+/// their keywords, the handlers of their exceptions and the response attributes httpx spells
+/// differently.
+pub fn twin_edits<'t>(ctx: &Context<'_, 't>, root: Node<'t>, client: &str) -> Option<Vec<Edit>> {
+    let mut edits = Vec::new();
+    let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
             "call" => {
@@ -592,7 +286,7 @@ pub fn async_twin<'t>(
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    Some(ctx.rewrite_range(start..def.end_byte(), &edits))
+    Some(edits)
 }
 
 /// A bounded fan-out on asyncio as the thread-pool transforms write it: a semaphore, optionally
@@ -686,13 +380,14 @@ pub fn function_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> &'t str {
 }
 
 /// For a synchronous enclosing function (catalog T5): `Ok(shim name)` when it may get an async
-/// implementation plus a sync shim, or why not.
+/// implementation plus a sync shim, or why not. A module-level function or a method of a
+/// module-level class may; library code may not (see `is_library_reason`).
 pub fn sync_policy<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<String, String> {
-    let root = ctx.semantic.root();
-    let module_level = function.parent().is_some_and(|p| p == root);
-    if !module_level {
+    if !shim_able(ctx, function) {
         return Err(
-            "only a module-level function can get an async implementation and a sync shim".into(),
+            "only a module-level function or a method of a module-level class can get an async \
+             implementation and a sync shim"
+                .into(),
         );
     }
     for framework in ["django", "flask", "celery"] {
@@ -703,18 +398,58 @@ pub fn sync_policy<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Result<Stri
             ));
         }
     }
-    if !is_script(ctx) {
-        return Err(
-            "importable library code must not start owning an event loop (asyncio.run fails \
-             under a running loop); offer an async variant alongside it instead"
-                .into(),
-        );
-    }
     let name = function_name(ctx, function);
     if called_from_async(ctx, name) {
         return Err("it has async callers, which should await an async version instead".into());
     }
+    if !is_script(ctx, name) {
+        return Err(LIBRARY_REASON.into());
+    }
     Ok(ctx.semantic.fresh_name(&format!("_{name}_async")))
+}
+
+const LIBRARY_REASON: &str = "importable library code must not start owning an event loop \
+    (asyncio.run fails under a running loop); --library-variants adds an async variant alongside \
+    it instead";
+
+/// Whether `sync_policy` refused because the code is an importable library's.
+pub fn is_library_reason(why: &str) -> bool {
+    why == LIBRARY_REASON
+}
+
+/// A module-level function, or a method (not a static or class method) of a module-level class.
+fn shim_able<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> bool {
+    let root = ctx.semantic.root();
+    let outer = match function.parent() {
+        Some(p) if p.kind() == "decorated_definition" => p,
+        Some(p) => p,
+        None => return false,
+    };
+    if outer == root {
+        return outer.kind() != "decorated_definition";
+    }
+    method_class(ctx, function).is_some_and(|class| class.parent() == Some(root))
+}
+
+/// The class `function` is a plain method of: defined in its body, not decorated, taking
+/// `self` first.
+pub fn method_class<'t>(ctx: &Context<'_, 't>, function: Node<'t>) -> Option<Node<'t>> {
+    let body = function.parent().filter(|b| b.kind() == "block")?;
+    let class = body.parent().filter(|c| c.kind() == "class_definition")?;
+    let params = function.child_by_field_name("parameters")?;
+    let first = params.named_child(0)?;
+    (first.kind() == "identifier" && ctx.text(first) == "self").then_some(class)
+}
+
+/// The name of an async variant of `function` added next to it: `<name>_async`, fresh.
+/// `None` when something else already goes by that name next to it.
+pub fn variant_name<'t>(ctx: &Context<'_, 't>, function: Node<'t>, name: &str) -> Option<String> {
+    let wanted = format!("{name}_async");
+    let taken = match method_class(ctx, function) {
+        Some(class) => crate::outline::has_word(ctx.text(class).as_bytes(), &wanted),
+        None => !ctx.semantic.module_bindings(&wanted).is_empty(),
+    };
+    (!taken).then_some(wanted)
 }
 
 fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
@@ -729,11 +464,11 @@ fn imports_from<'t>(ctx: &Context<'_, 't>, module: &str) -> bool {
 }
 
 /// A script: the module has an `if __name__ == "__main__":` block.
-fn is_script(ctx: &Context) -> bool {
+fn is_script(ctx: &Context, function: &str) -> bool {
     let root = ctx.semantic.root();
     let mut cursor = root.walk();
     let found = root.named_children(&mut cursor).any(|s| {
-        s.kind() == "if_statement"
+        let guard = s.kind() == "if_statement"
             && s.child_by_field_name("condition").is_some_and(|c| {
                 let text: String = ctx
                     .text(c)
@@ -744,9 +479,42 @@ fn is_script(ctx: &Context) -> bool {
                     text.as_str(),
                     "__name__==\"__main__\"" | "__name__=='__main__'"
                 )
-            })
+            });
+        // `main()` (or `print(fetch_all(...))`) at the top of the module: importing it runs
+        // the program. Only an entry point's name, or the function itself, says so; libraries
+        // call their own set-up functions at import too.
+        guard || (s.kind() == "expression_statement" && calls_own_function(ctx, s, function))
     });
     found
+}
+
+/// Whether `statement` calls a function of this module (outside lambdas and comprehensions).
+fn calls_own_function(ctx: &Context, statement: Node, function: &str) -> bool {
+    let mut stack = vec![statement];
+    while let Some(node) = stack.pop() {
+        if matches!(
+            node.kind(),
+            "lambda" | "function_definition" | "class_definition"
+        ) {
+            continue;
+        }
+        if node.kind() == "call" {
+            let own = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "identifier")
+                .filter(|f| {
+                    matches!(ctx.text(*f), "main" | "run" | "cli") || ctx.text(*f) == function
+                })
+                .and_then(|f| ctx.semantic.origin(f))
+                .is_some_and(|b| b.kind == crate::semantic::BindingKind::FunctionDef);
+            if own {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }
 
 /// Whether any async function of the module calls or hands off `name`.
@@ -784,24 +552,31 @@ pub fn sync_shim<'t>(
         range: function.start_byte()..name.end_byte(),
         text: format!("async def {shim_name}"),
     }];
-    let forwarded =
-        forward_arguments(ctx, parameters).ok_or("its parameters cannot be forwarded")?;
+    let method = method_class(ctx, function).is_some();
+    let forwarded = forward_arguments_of(ctx, parameters, method)
+        .ok_or("its parameters cannot be forwarded")?;
     let returns = function
         .child_by_field_name("return_type")
         .map(|r| format!(" -> {}", ctx.text(r)))
         .unwrap_or_default();
+    let indent = ctx.line_indent(function.start_byte());
+    let receiver = if method { "self." } else { "" };
     let shim_text = format!(
-        "def {}{}{returns}:\n{unit}return {asyncio}.run({shim_name}({forwarded}))",
+        "def {}{}{returns}:\n{indent}{unit}return {asyncio}.run({receiver}{shim_name}({forwarded}))",
         ctx.text(name),
         ctx.text(parameters)
     );
     // When the rewritten part ends the function, the shim follows it.
+    let gap = if method { "\n" } else { "\n\n" };
     if rewritten.contains(&function.end_byte()) || rewritten.end == function.end_byte() {
-        edits.push(Edit::insert(rewritten.end, format!("\n\n{shim_text}\n")));
+        edits.push(Edit::insert(
+            rewritten.end,
+            format!("{gap}{indent}{shim_text}\n"),
+        ));
     } else {
         edits.push(Edit::insert(
             function.end_byte(),
-            format!("\n\n\n{shim_text}"),
+            format!("\n{gap}{indent}{shim_text}"),
         ));
     }
     let change = format!(
@@ -814,10 +589,24 @@ pub fn sync_shim<'t>(
 
 /// The arguments that pass a function's parameters on unchanged: `a, *args, k=k, **kw`.
 pub fn forward_arguments<'t>(ctx: &Context<'_, 't>, parameters: Node<'t>) -> Option<String> {
+    forward_arguments_of(ctx, parameters, false)
+}
+
+/// As `forward_arguments`, leaving out a method's `self`.
+pub fn forward_arguments_of<'t>(
+    ctx: &Context<'_, 't>,
+    parameters: Node<'t>,
+    method: bool,
+) -> Option<String> {
     let mut out = Vec::new();
     let mut keyword_only = false;
     let mut cursor = parameters.walk();
-    for param in parameters.named_children(&mut cursor) {
+    let params: Vec<Node> = parameters
+        .named_children(&mut cursor)
+        .filter(|p| p.kind() != "comment")
+        .skip(usize::from(method))
+        .collect();
+    for param in params {
         let text = match param.kind() {
             "identifier" => ctx.text(param).to_string(),
             "default_parameter" | "typed_default_parameter" => {
@@ -951,118 +740,70 @@ pub fn pool_limit<'t>(
     }
 }
 
-/// One `with <Executor>(...) as <pool>:` block, from the query the thread-pool transforms share.
-pub struct ExecutorBlock<'t> {
-    pub with: Node<'t>,
-    /// The executor class, resolved: `concurrent.futures.ThreadPoolExecutor`, ...
-    pub class: Option<String>,
-    pub executor: Node<'t>,
-    pub pool: &'t str,
-    pub body: Node<'t>,
-}
-
-pub fn executor_blocks<'t>(
-    ctx: &Context<'_, 't>,
-    query: &'static crate::rule::LazyQuery,
-) -> Vec<ExecutorBlock<'t>> {
-    query
-        .matches(ctx)
-        .iter()
-        .filter_map(|m| {
-            Some(ExecutorBlock {
-                with: m.get("with")?,
-                class: ctx.semantic.qualified_name(m.get("ctor")?),
-                executor: m.get("executor")?,
-                pool: ctx.text(m.get("pool")?),
-                body: m.get("body")?,
-            })
-        })
-        .collect()
-}
-
-/// The async twin of the worker `def` named `name`: an existing one (written by an earlier fix,
-/// word for word what corral would write now) is reused; otherwise a fresh name and the text of
-/// the new twin.
+/// The async twin of the worker `def` named `name`: an existing one next to it (written by an
+/// earlier fix, word for word what corral would write now) is reused; otherwise a fresh name and
+/// the text of the new twin.
 pub fn twin_of<'t>(
     ctx: &Context<'_, 't>,
     def: Node<'t>,
     name: &str,
 ) -> Result<(String, Option<String>), String> {
     let wanted = format!("{name}_async");
-    if let [existing] = ctx.semantic.module_bindings(&wanted) {
-        let same = existing.kind == crate::semantic::BindingKind::FunctionDef
-            && async_twin(ctx, def, &wanted, "client").as_deref() == Some(ctx.text(existing.node));
-        if same {
+    // The client's parameter, unless the worker already uses that word.
+    let client = ["client", "http_client", "_http_client"]
+        .into_iter()
+        .find(|c| !crate::outline::has_word(ctx.text(def).as_bytes(), c))
+        .ok_or("corral could not name the client parameter")?;
+    let existing = sibling_def(ctx, def, &wanted);
+    if let Some(existing) = existing {
+        if async_twin(ctx, def, &wanted, client).as_deref() == Some(ctx.text(existing)) {
             return Ok((wanted, None));
         }
     }
-    let twin = ctx.semantic.fresh_name(&wanted);
+    // `<name>_async` unless something already goes by that name (words in strings or comments
+    // do not count, so that a later pass finds the twin by its name).
+    let taken = existing.is_some() || !ctx.semantic.module_bindings(&wanted).is_empty();
+    let twin = if taken {
+        ctx.semantic.fresh_name(&wanted)
+    } else {
+        wanted
+    };
     let text =
-        async_twin(ctx, def, &twin, "client").ok_or("corral could not write the async twin")?;
+        async_twin(ctx, def, &twin, client).ok_or("corral could not write the async twin")?;
     Ok((twin, Some(text)))
 }
 
-/// The edits that put `block` in place of the pool's `with` statement and, for a synchronous
-/// caller, turn the function into an async implementation named `shim` plus a sync shim; with
-/// the behaviour change the shim makes, if any.
-pub fn replace_pool<'t>(
-    ctx: &Context<'_, 't>,
-    with: Node<'t>,
-    block: String,
-    function: Node<'t>,
-    shim: Option<&str>,
-    asyncio: &str,
-    unit: &str,
-) -> Result<(Vec<Edit>, Option<String>), String> {
-    let lines = ctx.node_lines(with);
-    // A file that ends without a newline keeps ending without one.
-    let block = if lines.end == ctx.src.len() && !ctx.src.ends_with('\n') {
-        block.trim_end_matches('\n').to_string()
-    } else {
-        block
+/// The function named `name` defined in the same block as `def`.
+pub fn sibling_def<'t>(ctx: &Context<'_, 't>, def: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let outer = match def.parent() {
+        Some(p) if p.kind() == "decorated_definition" => p.parent()?,
+        Some(p) => p,
+        None => return None,
     };
-    let mut edits = vec![Edit {
-        range: lines.clone(),
-        text: block,
-    }];
-    let Some(shim) = shim else {
-        return Ok((edits, None));
-    };
-    let (shim_edits, change) = sync_shim(ctx, function, shim, asyncio, unit, lines)?;
-    edits.extend(shim_edits);
-    Ok((edits, Some(change)))
+    let mut cursor = outer.walk();
+    let found = outer.named_children(&mut cursor).find_map(|stmt| {
+        let candidate = match stmt.kind() {
+            "decorated_definition" => stmt.child_by_field_name("definition")?,
+            _ => stmt,
+        };
+        (candidate.kind() == "function_definition"
+            && candidate
+                .child_by_field_name("name")
+                .is_some_and(|n| ctx.text(n) == name))
+        .then_some(candidate)
+    });
+    found
 }
 
 /// An edit placing an async twin's text after the worker it was made from.
 pub fn twin_after<'t>(ctx: &Context<'_, 't>, def: Node<'t>, text: &str) -> Edit {
     let indent = ctx.line_indent(def.start_byte());
-    Edit::insert(def.end_byte(), format!("\n\n\n{indent}{text}"))
-}
-
-/// The function a pool's `with` runs in, and the name of the async implementation a synchronous
-/// one gets (catalog T5); or, after the finding's opening words, why the pool stays.
-pub fn pool_caller<'t>(
-    ctx: &Context<'_, 't>,
-    with: Node<'t>,
-) -> Result<(Node<'t>, Option<String>), String> {
-    let Some(function) = syntax::ancestor(with, "function_definition") else {
-        return Err(" at module level; corral moves it only inside a function".into());
-    };
-    if syntax::inside(with, "try_statement", function) {
-        return Err(
-            " inside a try statement: a TaskGroup raises ExceptionGroup, so the handlers \
-                    would need except*; corral leaves it to you"
-                .into(),
-        );
-    }
-    if function.child(0).is_some_and(|c| c.kind() == "async") {
-        return Ok((function, None));
-    }
-    match sync_policy(ctx, function) {
-        Ok(shim) => Ok((function, Some(shim))),
-        Err(why) => Err(format!(
-            " in the synchronous `{}`: {why}",
-            function_name(ctx, function)
-        )),
-    }
+    // Two blank lines between top-level definitions, one inside a class or function.
+    let top_level = def.parent().is_some_and(|p| {
+        p.kind() == "module"
+            || p.kind() == "decorated_definition"
+                && p.parent().is_some_and(|g| g.kind() == "module")
+    });
+    let gap = if top_level { "\n\n\n" } else { "\n\n" };
+    Edit::insert(def.end_byte(), format!("{gap}{indent}{text}"))
 }

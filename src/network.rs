@@ -203,13 +203,56 @@ fn origin_within<'t>(ctx: &Context<'_, 't>, expr: Node<'t>, hops: usize) -> Opti
                 _ => None,
             }
         }
-        "attribute" => {
-            let class = sem.value_origin(expr)?;
-            let made_by = self_attribute_call(ctx, expr);
-            Some(Origin { class, made_by })
-        }
+        "attribute" => match sem.value_origin(expr) {
+            Some(class) => {
+                let made_by = self_attribute_call(ctx, expr);
+                Some(Origin { class, made_by })
+            }
+            None => thread_local_attribute(ctx, expr, hops),
+        },
         _ => None,
     }
+}
+
+/// `local.session` where `local = threading.local()` at module level: the one origin every
+/// `local.session = ...` of the module gives, as in the "one session per thread" recipe.
+fn thread_local_attribute<'t>(
+    ctx: &Context<'_, 't>,
+    expr: Node<'t>,
+    hops: usize,
+) -> Option<Origin<'t>> {
+    let object = expr.child_by_field_name("object")?;
+    if object.kind() != "identifier"
+        || ctx.semantic.value_origin(object).as_deref() != Some("threading.local")
+    {
+        return None;
+    }
+    let holder = ctx.text(object);
+    let attr = ctx.text(expr.child_by_field_name("attribute")?);
+    let mut found: Option<Origin> = None;
+    let mut stack = vec![ctx.semantic.root()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "assignment" {
+            let assigns = node.child_by_field_name("left").is_some_and(|l| {
+                l.kind() == "attribute"
+                    && l.child_by_field_name("object")
+                        .is_some_and(|o| ctx.text(o) == holder)
+                    && l.child_by_field_name("attribute")
+                        .is_some_and(|a| ctx.text(a) == attr)
+            });
+            if assigns {
+                let here = origin_within(ctx, node.child_by_field_name("right")?, hops)?;
+                match &found {
+                    Some(seen) if seen.class != here.class => return None,
+                    Some(_) => {}
+                    None => found = Some(here),
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
 }
 
 /// `X(...)` as the origin of what it returns: a class or factory that resolves through imports,
@@ -222,6 +265,17 @@ fn made_by_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>, hops: usize) -> Optio
             made_by: Some(call),
         });
     }
+    if callee.kind() == "attribute" {
+        // Clients a factory object makes: `session.client("s3")` of a boto3 session,
+        // `opener.open` of urllib's build_opener.
+        let object = callee.child_by_field_name("object")?;
+        let method = ctx.text(callee.child_by_field_name("attribute")?);
+        let made = origin_within(ctx, object, hops)?;
+        return boto_made(&made.class, method).map(|class| Origin {
+            class: class.to_string(),
+            made_by: Some(call),
+        });
+    }
     if callee.kind() != "identifier" {
         return None;
     }
@@ -230,6 +284,28 @@ fn made_by_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>, hops: usize) -> Optio
         return None;
     }
     returned_origin(ctx, binding.node, hops)
+}
+
+/// What a method of a boto3 or botocore object makes: a client from a session, a resource
+/// (or a sub-resource, such as `s3.Bucket(name)`) from a session or a resource.
+fn boto_made(class: &str, method: &str) -> Option<&'static str> {
+    if !is_boto(class) {
+        return None;
+    }
+    match method {
+        "client" | "create_client" => Some("boto3.client"),
+        "resource" => Some("boto3.resource"),
+        m if class == "boto3.resource" && m.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            Some("boto3.resource")
+        }
+        _ => None,
+    }
+}
+
+fn is_boto(class: &str) -> bool {
+    ["boto3", "botocore"]
+        .iter()
+        .any(|m| class == *m || class.starts_with(&format!("{m}.")))
 }
 
 /// The one origin every `return` of a same-module function gives.
@@ -935,4 +1011,163 @@ pub fn method_named<'t>(ctx: &Context<'_, 't>, class: Node<'t>, name: &str) -> O
         .then_some(def)
     });
     found
+}
+
+/// A call that blocks its thread while it waits on the network: what a thread pool's worker
+/// does when the pool is there for network I/O.
+#[derive(Debug, Clone)]
+pub struct Blocking {
+    pub kind: BlockingKind,
+    /// How a message names it: `requests.get`, `session.get`, `urllib.request.urlopen`.
+    pub shown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockingKind {
+    /// `requests.<verb>`: the one kind an `httpx.AsyncClient` call can replace word for word.
+    RequestsFunction(String),
+    /// A method of a `requests.Session`, which carries its own headers, auth and adapters.
+    RequestsSession,
+    /// `urllib.request`, `http.client`, `smtplib`, `ftplib`, `socket.create_connection`.
+    Stdlib,
+    /// httpx's synchronous API: `httpx.get`, an `httpx.Client`'s methods.
+    HttpxSync,
+    /// A boto3 or botocore client or resource.
+    Boto,
+    /// One of the project's own network functions, named in `network-calls`.
+    Declared,
+}
+
+impl Blocking {
+    /// Why a call of this kind keeps its library and runs through `asyncio.to_thread` rather
+    /// than on an `httpx.AsyncClient`; `None` for a requests function.
+    pub fn stays_in_a_thread(&self) -> Option<String> {
+        let shown = &self.shown;
+        match self.kind {
+            BlockingKind::RequestsFunction(_) => None,
+            BlockingKind::RequestsSession => Some(format!(
+                "`{shown}`, a requests.Session method: the session's headers, auth, cookies and \
+                 adapters would not carry over to an httpx client"
+            )),
+            BlockingKind::Stdlib => Some(format!(
+                "`{shown}`, standard-library network I/O that keeps its library"
+            )),
+            BlockingKind::HttpxSync => Some(format!(
+                "`{shown}`, httpx's synchronous API, which keeps its client"
+            )),
+            BlockingKind::Boto => Some(format!(
+                "`{shown}`, a boto3 client call that keeps its library"
+            )),
+            BlockingKind::Declared => Some(format!(
+                "`{shown}`, declared in network-calls, which keeps its library"
+            )),
+        }
+    }
+}
+
+/// Methods of boto3 clients that compute rather than call AWS.
+const BOTO_LOCAL: &[&str] = &[
+    "generate_presigned_url",
+    "generate_presigned_post",
+    "get_paginator",
+    "get_waiter",
+    "can_paginate",
+    "close",
+];
+
+/// Whether `call` blocks its thread on the network: requests (functions and sessions, however
+/// the session was made), urllib, http.client, smtplib, ftplib, httpx's synchronous API, boto3
+/// and botocore clients, and the project's own functions named in `network-calls`.
+pub fn blocking_call<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<Blocking> {
+    blocking_callee(ctx, call.child_by_field_name("function")?)
+}
+
+/// Whether calling `callee` (`requests.get`, `session.get`, `s3.upload_file`) blocks on the
+/// network, as `blocking_call` judges a call of it.
+pub fn blocking_callee<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<Blocking> {
+    let shown = ctx.text(callee).to_string();
+    let found = |kind| {
+        Some(Blocking {
+            kind,
+            shown: shown.clone(),
+        })
+    };
+    let declared = |name: &str| ctx.settings.network_calls.iter().any(|n| n == name);
+    if let Some(q) = ctx.semantic.qualified_name(callee) {
+        if let Some(verb) = q.strip_prefix("requests.") {
+            if REQUESTS_VERBS.contains(&verb) {
+                return found(BlockingKind::RequestsFunction(verb.to_string()));
+            }
+        }
+        if let Some(method) = q.strip_prefix("httpx.") {
+            if HTTPX_METHODS.contains(&method) {
+                return found(BlockingKind::HttpxSync);
+            }
+        }
+        if matches!(
+            q.as_str(),
+            "urllib.request.urlopen" | "urllib.request.urlretrieve"
+        ) || SOCKET_CONSTRUCTORS.iter().any(|(c, _)| *c == q)
+        {
+            return Some(Blocking {
+                kind: BlockingKind::Stdlib,
+                shown: q,
+            });
+        }
+        if declared(&q) {
+            return Some(Blocking {
+                kind: BlockingKind::Declared,
+                shown: q,
+            });
+        }
+        if q.starts_with("boto3.") || q.starts_with("botocore.") {
+            return None;
+        }
+    }
+    if callee.kind() != "attribute" {
+        return None;
+    }
+    blocking_call_on(ctx, callee, callee.child_by_field_name("object")?)
+}
+
+/// Whether the method `callee` names blocks on the network when its receiver holds what
+/// `receiver` holds: a session handed to a worker through the pool's arguments.
+pub fn blocking_call_on<'t>(
+    ctx: &Context<'_, 't>,
+    callee: Node<'t>,
+    receiver: Node<'t>,
+) -> Option<Blocking> {
+    let shown = ctx.text(callee).to_string();
+    let found = |kind| {
+        Some(Blocking {
+            kind,
+            shown: shown.clone(),
+        })
+    };
+    let declared = |name: &str| ctx.settings.network_calls.iter().any(|n| n == name);
+    let method = ctx.text(callee.child_by_field_name("attribute")?);
+    let receiver = origin(ctx, receiver)?;
+    let class = receiver.class.as_str();
+    match client_library(class) {
+        Some(Library::Requests) if REQUESTS_VERBS.contains(&method) => {
+            return found(BlockingKind::RequestsSession)
+        }
+        _ => {}
+    }
+    if class == "httpx.Client" && HTTPX_METHODS.contains(&method) {
+        return found(BlockingKind::HttpxSync);
+    }
+    if SOCKET_CONSTRUCTORS.iter().any(|(c, _)| *c == class) && method != "close" {
+        return found(BlockingKind::Stdlib);
+    }
+    if class == "urllib.request.build_opener" && method == "open" {
+        return found(BlockingKind::Stdlib);
+    }
+    if is_boto(class) && !BOTO_LOCAL.contains(&method) && boto_made(class, method).is_none() {
+        return found(BlockingKind::Boto);
+    }
+    if declared(&format!("{class}.{method}")) {
+        return found(BlockingKind::Declared);
+    }
+    None
 }

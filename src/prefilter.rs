@@ -52,6 +52,16 @@ static TRIGGERS: LazyLock<RuleWords> =
 
 /// The transforms among `rules` whose trigger words occur in `bytes`.
 pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
+    candidates_with(bytes, rules, &[])
+}
+
+/// As `candidates`, where each of `also_required` also meets a transform's `requires`: the
+/// modules of the project's own network functions (`network-calls`).
+pub fn candidates_with(
+    bytes: &[u8],
+    rules: &[&'static Rule],
+    also_required: &[String],
+) -> Vec<&'static Rule> {
     let triggers = &*TRIGGERS;
     let wanted: Vec<bool> = RULES
         .iter()
@@ -85,6 +95,8 @@ pub fn candidates(bytes: &[u8], rules: &[&'static Rule]) -> Vec<&'static Rule> {
                 || rule
                     .requires
                     .iter()
+                    .copied()
+                    .chain(also_required.iter().map(String::as_str))
                     .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some()))
         })
         .map(|(r, _)| *r)
@@ -122,7 +134,7 @@ mod tests {
     fn every_transform_sharing_a_word_is_found() {
         let all: Vec<&'static Rule> = RULES.to_vec();
         let found = candidates(
-            b"import requests\nfor f in as_completed(fs):\n    pass\n",
+            b"import requests\nfrom multiprocessing.pool import ThreadPool\n",
             &all,
         );
         let ids: Vec<&str> = found.iter().map(|r| r.id).collect();

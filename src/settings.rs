@@ -67,6 +67,13 @@ pub struct Settings {
     /// No flag, configuration or metadata named the target version: each file's own syntax may
     /// raise it (`syntax_floor`).
     pub target_from_syntax: bool,
+    /// The project's own functions that do network I/O (`mypkg.api.fetch`), from
+    /// `network-calls`: the network model counts calls to them as blocking network I/O.
+    pub network_calls: Vec<String>,
+    /// Library code gets an additive `async def <name>_async` variant next to a function whose
+    /// thread pool does network I/O (`--library-variants`, `library-variants = true`), instead of
+    /// only a report.
+    pub library_variants: bool,
 }
 
 /// The HTTP client a rewrite to asyncio uses.
@@ -103,11 +110,27 @@ impl Default for Settings {
             whole_files: false,
             line_length: 88,
             target_from_syntax: false,
+            network_calls: Vec::new(),
+            library_variants: false,
         }
     }
 }
 
 impl Settings {
+    /// The modules of the project's own network functions: a file that names none of them
+    /// cannot call them.
+    pub fn network_modules(&self) -> Vec<String> {
+        let mut modules: Vec<String> = self
+            .network_calls
+            .iter()
+            .filter_map(|n| n.split('.').next())
+            .map(str::to_string)
+            .collect();
+        modules.sort();
+        modules.dedup();
+        modules
+    }
+
     /// The settings `rule` sees: its own table's values over the package's.
     pub fn for_rule(&self, rule: &str) -> std::borrow::Cow<'_, Settings> {
         let Some(own) = self.per_rule.get(rule) else {

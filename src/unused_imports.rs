@@ -20,6 +20,20 @@ pub fn remove_newly_unused(
     root: Node,
 ) -> Option<String> {
     let mut edits = Vec::new();
+    // Every import statement with the names it binds: `from m.pool import ThreadPool as T`
+    // mentions `ThreadPool` without using it.
+    let mut cursor = root.walk();
+    let imports: Vec<(std::ops::Range<usize>, Vec<&str>)> = root
+        .named_children(&mut cursor)
+        .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+        .map(|s| {
+            let bound = imported_items(s)
+                .iter()
+                .map(|(_, name)| &fixed[name.byte_range()])
+                .collect();
+            (s.byte_range(), bound)
+        })
+        .collect();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         let items = match statement.kind() {
@@ -33,7 +47,14 @@ pub fn remove_newly_unused(
             .iter()
             .map(|(_, name)| {
                 let name = &fixed[name.byte_range()];
-                mentions_outside(fixed, name, &[statement.byte_range()]) == 0
+                let imports_elsewhere: Vec<std::ops::Range<usize>> = imports
+                    .iter()
+                    .filter(|(range, bound)| {
+                        *range == statement.byte_range() || !bound.contains(&name)
+                    })
+                    .map(|(range, _)| range.clone())
+                    .collect();
+                mentions_outside(fixed, name, &imports_elsewhere) == 0
                     && mentions_outside(original, name, original_imports) > 0
             })
             .collect();

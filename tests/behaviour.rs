@@ -92,6 +92,57 @@ fn run_program(program: &Path, n: u32) -> Run {
     }
 }
 
+/// Runs a script under the harness as `python PROGRAM base_url n` runs: its result is what it
+/// printed (`lines`) and the exception it ended with (`error`).
+fn run_script(program: &Path, n: u32) -> Run {
+    let out = Command::new(python())
+        .arg(manifest_dir().join("tests/behaviour/harness.py"))
+        .arg("--script")
+        .arg(program)
+        .arg(n.to_string())
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("harness prints JSON");
+    assert!(
+        json["result"]["error"].is_null(),
+        "{} ended with {}",
+        program.display(),
+        json["result"]["error"]
+    );
+    Run {
+        result: json["result"]["lines"].clone(),
+        peak: json["peak"].as_u64().unwrap(),
+        served: json["served"].as_u64().unwrap(),
+    }
+}
+
+/// The lines a script printed, sorted, without the server's port: for output whose order is the
+/// order requests complete.
+fn sorted_lines(run: &Run) -> Vec<String> {
+    let without_port = |line: &str| match line.split_once("http://127.0.0.1:") {
+        Some((head, tail)) => {
+            let path = tail.find('/').map_or("", |i| &tail[i..]);
+            format!("{head}<server>{path}")
+        }
+        None => line.to_string(),
+    };
+    let mut lines: Vec<String> = run
+        .result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| without_port(l.as_str().unwrap()))
+        .collect();
+    lines.sort();
+    lines
+}
+
 /// Copies `program` into a fresh directory and rewrites it with `corral apply --select <rule>`.
 fn rewritten(program: &Path, rule: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -451,7 +502,7 @@ fn threadpool_to_taskgroup_keeps_results_bound_and_maps_the_failure() {
         (
             "to-thread",
             "py311",
-            "asyncio.to_thread(fetch_profile",
+            "asyncio.to_thread, fetch_profile",
             "builtins.ExceptionGroup[requests.exceptions.HTTPError]",
         ),
     ] {
@@ -569,4 +620,275 @@ fn executor_hops_become_a_bounded_task_group() {
         "--max-concurrency 5 bounds it: {}",
         moved.peak
     );
+}
+
+/// Rewrites a thread-pool program with both thread-pool transforms and the given flags, and
+/// checks that its text has each of `shapes`.
+fn moved(program: &Path, flags: &[&str], shapes: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, after) = rewritten(
+        program,
+        "threadpool-network-io,threadpool-submit-network-io",
+        flags,
+    );
+    let text = std::fs::read_to_string(&after).unwrap();
+    for shape in shapes {
+        assert!(
+            text.contains(shape),
+            "{} lacks {shape}:\n{text}",
+            program.display()
+        );
+    }
+    (dir, after)
+}
+
+/// The rewrite ran the same requests as the original, never more at once than `bound`, and
+/// still several at once.
+fn held(name: &str, original: &Run, moved: &Run, bound: u64) {
+    eprintln!(
+        "{name}: peak in flight {} before, {} after; {} and {} requests served",
+        original.peak, moved.peak, original.served, moved.served
+    );
+    assert!(
+        original.peak <= bound,
+        "{name}: the original's own bound: {}",
+        original.peak
+    );
+    assert!(
+        moved.peak <= bound,
+        "{name}: the bound of {bound} holds: {}",
+        moved.peak
+    );
+    assert!(moved.peak >= 2, "{name}: still concurrent: {}", moved.peak);
+    assert_eq!(moved.served, original.served, "{name}: the same requests");
+}
+
+#[test]
+fn threadpool_in_module_code_moves_into_main_keeping_output_and_bound() {
+    for (program, bound, shape) in [
+        (
+            "module_guard.py",
+            4,
+            "if __name__ == \"__main__\":\n    asyncio.run(main())",
+        ),
+        ("top_level.py", 3, "\nasyncio.run(main())"),
+    ] {
+        let before = manifest_dir()
+            .join("tests/behaviour/threadpool")
+            .join(program);
+        let original = run_script(&before, 30);
+        for target in ["py311", "py39"] {
+            let flags = ["--http-client", "httpx", "--target-version", target];
+            let (_dir, after) = moved(&before, &flags, &["async def main():", shape]);
+            let run = run_script(&after, 30);
+            assert_eq!(
+                run.result, original.result,
+                "{program} {target}: the same output"
+            );
+            held(&format!("{program} {target}"), &original, &run, bound);
+        }
+    }
+}
+
+#[test]
+fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results() {
+    for (program, bound, shapes) in [
+        (
+            "map_consumers.py",
+            3,
+            &["return_exceptions=True", "user = await _task"][..],
+        ),
+        ("bound_method.py", 4, &["self.fetch_async, _client"][..]),
+        (
+            "workers.py",
+            3,
+            &[
+                "async def status_async(client, uid):",
+                "async def _call(u):",
+            ][..],
+        ),
+        (
+            "mp_pool.py",
+            3,
+            &["asyncio.as_completed(", "asyncio.create_task("][..],
+        ),
+    ] {
+        let before = manifest_dir()
+            .join("tests/behaviour/threadpool")
+            .join(program);
+        let original = run_program(&before, 30);
+        let flags = ["--http-client", "httpx", "--target-version", "py311"];
+        let (_dir, after) = moved(&before, &flags, shapes);
+        let run = run_program(&after, 30);
+        assert_eq!(run.result, original.result, "{program}: the same results");
+        held(program, &original, &run, bound);
+    }
+}
+
+#[test]
+fn threadpool_futures_are_read_where_they_were() {
+    for (program, bound, shapes) in [
+        ("assigned.py", 5, &["finally:", "(await f)[0]"][..]),
+        (
+            "handled_in_order.py",
+            4,
+            &["except httpx.HTTPStatusError:"][..],
+        ),
+    ] {
+        let before = manifest_dir()
+            .join("tests/behaviour/threadpool")
+            .join(program);
+        let original = run_program(&before, 30);
+        let flags = ["--http-client", "httpx", "--target-version", "py39"];
+        let (_dir, after) = moved(&before, &flags, shapes);
+        let run = run_program(&after, 30);
+        assert_eq!(run.result, original.result, "{program}: the same results");
+        held(program, &original, &run, bound);
+    }
+}
+
+#[test]
+fn threadpool_network_io_that_keeps_its_library_runs_through_to_thread_bounded() {
+    // urllib (the concurrent.futures documentation's example) and a session per thread: their
+    // lines come in the order requests complete.
+    for (program, bound, shapes) in [
+        (
+            "docs_example.py",
+            5,
+            &["asyncio.to_thread, load_url", "asyncio.FIRST_COMPLETED"][..],
+        ),
+        (
+            "session_per_thread.py",
+            5,
+            &["asyncio.to_thread, download_site"][..],
+        ),
+    ] {
+        let before = manifest_dir()
+            .join("tests/behaviour/threadpool")
+            .join(program);
+        let original = run_script(&before, 30);
+        let flags = ["--http-client", "httpx", "--target-version", "py311"];
+        let (_dir, after) = moved(&before, &flags, shapes);
+        let run = run_script(&after, 30);
+        assert_eq!(
+            sorted_lines(&run),
+            sorted_lines(&original),
+            "{program}: the same lines"
+        );
+        held(program, &original, &run, bound);
+    }
+}
+
+#[test]
+fn threadpool_rewrite_gives_up_after_the_timeout() {
+    // requests had no timeout; every request of the rewrite has --timeout.
+    gives_up_in_time(
+        "pool_hang.py",
+        "threadpool-network-io",
+        &["--http-client", "httpx", "--target-version", "py311"],
+        &["httpx.ReadTimeout"],
+    );
+}
+
+#[test]
+fn executor_hops_awaited_in_a_loop_or_through_wait_are_bounded() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/async_shapes.py");
+    let original = run_program(&before, 30);
+    for target in ["py311", "py39"] {
+        let (_dir, after) = rewritten(
+            &before,
+            "executor-wrapped-http",
+            &[
+                "--http-client",
+                "httpx",
+                "--target-version",
+                target,
+                "--max-concurrency",
+                "3",
+            ],
+        );
+        let text = std::fs::read_to_string(&after).unwrap();
+        assert!(
+            text.contains("asyncio.wait([asyncio.create_task(")
+                && !text.contains("run_in_executor(None"),
+            "{text}"
+        );
+        let moved = run_program(&after, 30);
+        eprintln!(
+            "executor-wrapped-http {target}: peak {} before, {} after",
+            original.peak, moved.peak
+        );
+        assert_eq!(moved.result, original.result, "{target}: the same statuses");
+        assert!(
+            moved.peak <= 3 && moved.peak >= 2,
+            "{target}: --max-concurrency 3 bounds it: {}",
+            moved.peak
+        );
+        assert_eq!(moved.served, original.served);
+    }
+}
+
+#[test]
+fn threadpool_map_timeout_becomes_a_deadline_that_cancels() {
+    // Each call takes 1.5 s; the map's timeout is 1 s. The pool raises TimeoutError and then
+    // waits for its threads; the rewrite raises TimeoutError and cancels the requests.
+    let before = manifest_dir().join("tests/behaviour/threadpool/map_deadline.py");
+    let original = run_program(&before, 1);
+    assert_eq!(original.result["error"], "builtins.TimeoutError");
+    for target in ["py311", "py39"] {
+        let flags = ["--http-client", "httpx", "--target-version", target];
+        let (_dir, after) = moved(&before, &flags, &["1)"]);
+        let run = run_program(&after, 1);
+        let elapsed = run.result["elapsed"].as_f64().unwrap();
+        eprintln!(
+            "map timeout {target}: {} after {:.2} s, the original after {:.2} s",
+            run.result["error"],
+            elapsed,
+            original.result["elapsed"].as_f64().unwrap()
+        );
+        let expected: &[&str] = if target == "py39" {
+            // wait_for raises asyncio.TimeoutError, the builtin on the 3.11 running here.
+            &["builtins.TimeoutError", "asyncio.exceptions.TimeoutError"]
+        } else {
+            &["builtins.TimeoutError"]
+        };
+        assert!(
+            expected.contains(&run.result["error"].as_str().unwrap_or_default()),
+            "{target}: {}",
+            run.result["error"]
+        );
+        assert!(
+            (0.9..=1.0 + MARGIN).contains(&elapsed),
+            "{target}: gave up after {elapsed} s"
+        );
+    }
+}
+
+#[test]
+fn library_variant_gives_the_same_results_and_leaves_the_function() {
+    let before = manifest_dir().join("tests/behaviour/threadpool/library_variant.py");
+    let original = run_program(&before, 30);
+    let flags = [
+        "--http-client",
+        "httpx",
+        "--target-version",
+        "py311",
+        "--library-variants",
+    ];
+    let (_dir, after) = moved(&before, &flags, &["async def statuses_async(urls):"]);
+    let text = std::fs::read_to_string(&after).unwrap();
+    assert!(
+        text.contains("def statuses(urls):\n    with ThreadPoolExecutor(max_workers=3) as pool:"),
+        "the library function stays as it was:\n{text}"
+    );
+    let run = run_program(&after, 30);
+    eprintln!(
+        "library variant: peak {} before, {} after",
+        original.peak, run.peak
+    );
+    assert_eq!(run.result["sync"], original.result["sync"]);
+    assert_eq!(
+        run.result["variant"], original.result["sync"],
+        "the variant gives the same"
+    );
+    assert!(run.peak <= 3, "the bound of 3 holds: {}", run.peak);
 }

@@ -60,6 +60,10 @@ fn case_settings(text: &str) -> Settings {
                     _ => panic!("http-client is httpx or to-thread"),
                 }
             }
+            "library-variants" => settings.library_variants = value.parse().unwrap(),
+            "network-calls" => {
+                settings.network_calls = value.split(',').map(str::to_string).collect()
+            }
             _ => panic!("unknown case setting {key}"),
         }
     }
@@ -138,7 +142,8 @@ fn every_case_snapshots_compiles_and_is_idempotent() {
         if !outcome.findings.is_empty() {
             let rule = registry::find(&rule).unwrap();
             assert!(
-                !corral::files::candidates(&bytes, &[rule]).is_empty(),
+                !corral::prefilter::candidates_with(&bytes, &[rule], &settings.network_modules())
+                    .is_empty(),
                 "{case}: the trigger-word prefilter would hide these findings"
             );
         }

@@ -419,7 +419,7 @@ fn http_client_auto_follows_each_packages_dependencies() {
         "{diff}"
     );
     assert!(
-        section("without_httpx/job.py").contains("asyncio.to_thread(requests.get"),
+        section("without_httpx/job.py").contains("asyncio.to_thread, requests.get"),
         "{diff}"
     );
     assert!(

@@ -110,6 +110,10 @@ fn settings(text: &str) -> Settings {
                     _ => corral::settings::HttpClient::Httpx,
                 }
             }
+            "library-variants" => settings.library_variants = value.parse().unwrap(),
+            "network-calls" => {
+                settings.network_calls = value.split(',').map(str::to_string).collect()
+            }
             _ => panic!("unknown case setting {key}"),
         }
     }

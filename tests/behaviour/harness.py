@@ -1,6 +1,7 @@
 """Runs one program against a loopback HTTP server that counts requests in flight.
 
 usage: harness.py PROGRAM.py N
+       harness.py --script PROGRAM.py N
 
 The server answers GET /users/<id> after a short delay with {"id": <id>}, and with 503 when the
 id is a multiple of 7. GET /hang accepts the request and then says nothing for HANG seconds, like a
@@ -9,12 +10,19 @@ call. GET /drip sends a line, then another after every GAP seconds, DRIPS lines 
 that is quiet between messages. PROGRAM must define `main(base_url, n)`, async or not. Prints one JSON object:
 the program's result, the peak number of requests in flight and the number of requests served,
 then exits at once, so that threads a timed-out program left waiting do not hold it open.
+
+With --script, PROGRAM runs as a script does (`__name__ == "__main__"`) with the base URL and N
+as its arguments (sys.argv[1:]); its result is what it printed, line by line, and the name of
+the exception it ended with, if any.
 """
 
 import asyncio
+import contextlib
 import importlib.util
+import io
 import json
 import os
+import runpy
 import sys
 import threading
 import time
@@ -106,14 +114,44 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
+def run_script(program, base_url, n):
+    """Runs PROGRAM as `python PROGRAM base_url n` would: what it printed, and how it ended."""
+    out = io.StringIO()
+    sys.argv = [program, base_url, str(n)]
+    error = None
+    started = time.monotonic()
+    with contextlib.redirect_stdout(out):
+        try:
+            runpy.run_path(program, run_name="__main__")
+        except SystemExit:
+            pass
+        except BaseException as exc:
+            error = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return {
+        "lines": out.getvalue().splitlines(),
+        "error": error,
+        "elapsed": time.monotonic() - started,
+    }
+
+
 def main():
+    script = sys.argv[1] == "--script"
+    if script:
+        del sys.argv[1]
     program, n = sys.argv[1], int(sys.argv[2])
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = "http://127.0.0.1:%d" % server.server_address[1]
+    if script:
+        try:
+            result = run_script(program, base_url, n)
+        finally:
+            server.shutdown()
+        print(json.dumps({"result": result, "peak": COUNTER.peak, "served": COUNTER.served}), flush=True)
+        os._exit(0)
     spec = importlib.util.spec_from_file_location("program", program)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    base_url = "http://127.0.0.1:%d" % server.server_address[1]
     try:
         # A synchronous main is called as it is: it may run its own event loop.
         result = module.main(base_url, n)

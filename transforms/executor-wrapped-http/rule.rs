@@ -11,7 +11,7 @@ use tree_sitter::Node;
 use crate::http::{twin_after, twin_of, 
     classify_worker, map_keywords, pool_limit, Backend, BoundedFanOut, Worker,
 };
-use crate::rule::{Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
+use crate::rule::{reindent, Context, Edit, Finding, Fix, LazyQuery, Reads, Rule};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
 
@@ -150,9 +150,12 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
             range,
         ))
     };
-    if let Worker::Refused(why) = &worker {
-        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
-    }
+    // Network I/O that keeps its library: a fan-out of it is still bounded, through to_thread.
+    let stays = match &worker {
+        Worker::Thread { why } => Some(why.clone()),
+        Worker::Lambda { .. } => Some("a lambda, which corral moves only inside a pool".into()),
+        _ => None,
+    };
     if hop.process_pool {
         return report(
             "the executor is a ProcessPoolExecutor, which corral does not move".into(),
@@ -162,6 +165,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     // Keyword arguments of to_thread reach the worker: map them like a partial's.
     let extra = match (&worker, hop.keywords.is_empty()) {
         (_, true) => Vec::new(),
+        _ if stays.is_some() => Vec::new(),
         (Worker::Call { verb, .. }, false) => match map_keywords(ctx, verb, &hop.keywords) {
             Ok(mapped) => mapped,
             Err(why) => return report(format!("corral leaves it: {why}"), hop.call.byte_range()),
@@ -175,7 +179,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     };
     if let Some(fan_out) = fan_out_statement(ctx, hop) {
         let range = fan_out.statement.byte_range();
-        return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out) {
+        return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out, stays.is_some()) {
             Ok(fix) => Some((
                 Finding {
                     rule: &RULE,
@@ -194,6 +198,9 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     if ctx.settings.http_client == HttpClient::ToThread {
         return None; // to_thread is the chosen backend: a single hop is already what it would write
     }
+    if let Some(why) = stays {
+        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
+    }
     let Some(client) = client_in_scope(ctx, hop.call) else {
         return report(
             "no httpx.AsyncClient is in scope: inject one (a parameter, an `async with`, or \
@@ -210,23 +217,38 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
             .to_string(),
     ];
     let replacement = match &worker {
-        Worker::Call { verb, keywords } => {
-            let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Worker::Call {
+            verb,
+            fixed,
+            keywords,
+        } => {
+            let mut all: Vec<String> = fixed.clone();
+            all.extend(args.iter().map(|a| a.to_string()));
             all.extend(keywords.iter().cloned());
             all.extend(extra);
             format!("await {client}.{verb}({})", all.join(", "))
         }
-        Worker::Function { def, name } => {
+        Worker::Function {
+            def,
+            name,
+            receiver,
+            fixed,
+            keywords,
+            ..
+        } => {
             let (twin, text) = twin_of(ctx, *def, name).ok()?;
             edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
             changes.push(format!(
                 "`{twin}` is the async twin of `{name}`, which stays"
             ));
             let mut all = vec![client.clone()];
+            all.extend(fixed.iter().cloned());
             all.extend(args.iter().map(|a| a.to_string()));
-            format!("await {twin}({})", all.join(", "))
+            all.extend(keywords.iter().cloned());
+            let reference = receiver.map_or(twin.clone(), |r| format!("{r}.{twin}"));
+            format!("await {reference}({})", all.join(", "))
         }
-        Worker::NotNetwork | Worker::Refused(_) => unreachable!("handled above"),
+        _ => unreachable!("handled above"),
     };
     if matches!(ctx.text(hop.call), text if text.contains("run_in_executor")) {
         changes.push(
@@ -235,6 +257,7 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         );
     }
     edits.push(Edit::replace(awaited, replacement));
+    edits.extend(unused_binding(ctx, hop));
     let range = awaited.byte_range();
     Some((
         Finding {
@@ -250,6 +273,33 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         },
         range,
     ))
+}
+
+/// The lines of `get = functools.partial(...)` when `get` is used only by this hop, which no
+/// longer needs it.
+fn unused_binding<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<Edit> {
+    let statement = crate::worker::binding_statement(ctx, hop.worker)?;
+    let function = syntax::ancestor(hop.call, "function_definition")?;
+    let name = ctx.text(hop.worker);
+    let mut uses = 0;
+    let mut stack = vec![function];
+    while let Some(node) = stack.pop() {
+        let attribute_name = node.parent().is_some_and(|p| {
+            p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+        });
+        if node.kind() == "identifier" && ctx.text(node) == name && !attribute_name {
+            uses += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    if uses != 2 {
+        return None;
+    }
+    Some(Edit {
+        range: ctx.node_lines(statement),
+        text: String::new(),
+    })
 }
 
 fn first_line(text: &str) -> &str {
@@ -332,15 +382,31 @@ fn init_client<'t>(ctx: &Context<'_, 't>, class: Node<'t>) -> Option<&'t str> {
     None
 }
 
-/// `x = await asyncio.gather(*<comprehension of hops>)` or its `return` form, where the
-/// comprehension is written in place or bound to a name just for this gather.
+/// `x = await asyncio.gather(*<comprehension of hops>)`, its `return` form, a `for` loop over
+/// the awaited gather, or `await asyncio.wait(<comprehension of hops>)`, where the comprehension
+/// is written in place or bound to a name just for this call.
 struct FanOut<'t> {
     statement: Node<'t>,
     comprehension: Node<'t>,
     /// The separate statement that built the list, when there is one.
     list_statement: Option<Node<'t>>,
-    /// `Some(name)` for an assignment, `None` for a return.
-    target: Option<&'t str>,
+    /// The awaited `gather(...)` or `wait(...)`.
+    awaited: Node<'t>,
+    /// What is handed to the call: `*[...]`, `*futures`, `[...]` or `futures`.
+    collection: Node<'t>,
+    consumer: Consumer<'t>,
+}
+
+/// What the statement does with the awaited results.
+enum Consumer<'t> {
+    /// `name = await asyncio.gather(...)`
+    Assign(&'t str),
+    /// `return await asyncio.gather(...)`
+    Return,
+    /// `for x in await asyncio.gather(...):`
+    For,
+    /// `done, pending = await asyncio.wait(...)` (or the bare await): every task done.
+    Wait,
 }
 
 fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<'t>> {
@@ -349,8 +415,9 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
         .parent()
         .filter(|p| matches!(p.kind(), "list_comprehension" | "generator_expression"))
         .filter(|p| p.child_by_field_name("body") == Some(hop.call))?;
-    let (splat, list_statement) = match comprehension.parent()?.kind() {
+    let (collection, list_statement) = match comprehension.parent()?.kind() {
         "list_splat" => (comprehension.parent()?, None),
+        "argument_list" if comprehension.kind() == "list_comprehension" => (comprehension, None),
         "assignment" => {
             let assignment = comprehension.parent()?;
             let name = assignment
@@ -360,7 +427,8 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
                 .parent()
                 .filter(|s| s.kind() == "expression_statement")?;
             let next = statement.next_named_sibling()?;
-            let splat = find_splat_of(ctx, next, ctx.text(name))?;
+            let collection = find_splat_of(ctx, next, ctx.text(name))
+                .or_else(|| find_argument(ctx, next, ctx.text(name)))?;
             let uses = count_identifier(
                 ctx,
                 syntax::ancestor(statement, "function_definition")?,
@@ -369,35 +437,41 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
             if uses != 2 {
                 return None; // the list is used elsewhere too
             }
-            (splat, Some(statement))
+            (collection, Some(statement))
         }
         _ => return None,
     };
-    let gather = splat
+    let call = collection
         .parent()
+        .filter(|a| a.kind() == "argument_list" && a.named_child_count() == 1)
         .and_then(|a| a.parent())
         .filter(|c| c.kind() == "call")?;
-    let is_gather = gather
+    let q = call
         .child_by_field_name("function")
-        .and_then(|f| ctx.semantic.qualified_name(f))
-        .is_some_and(|q| q == "asyncio.gather");
-    if !is_gather || gather.child_by_field_name("arguments")?.named_child_count() != 1 {
-        return None;
-    }
-    let awaited = gather.parent().filter(|p| p.kind() == "await")?;
+        .and_then(|f| ctx.semantic.qualified_name(f))?;
+    let waits = match (q.as_str(), collection.kind()) {
+        ("asyncio.gather", "list_splat") => false,
+        ("asyncio.wait", k) if k != "list_splat" => true,
+        _ => return None,
+    };
+    let awaited = call.parent().filter(|p| p.kind() == "await")?;
     let parent = awaited.parent()?;
-    let (statement, target) = match parent.kind() {
-        "return_statement" => (parent, None),
+    let (statement, consumer) = match parent.kind() {
+        "return_statement" if !waits => (parent, Consumer::Return),
+        "for_statement" if !waits && parent.child_by_field_name("right") == Some(awaited) => {
+            (parent, Consumer::For)
+        }
+        "expression_statement" if waits => (parent, Consumer::Wait),
         "assignment" if parent.child_by_field_name("right") == Some(awaited) => {
-            let target = parent
-                .child_by_field_name("left")
-                .filter(|l| l.kind() == "identifier")?;
-            (
-                parent
-                    .parent()
-                    .filter(|s| s.kind() == "expression_statement")?,
-                Some(ctx.text(target)),
-            )
+            let left = parent.child_by_field_name("left")?;
+            let statement = parent
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")?;
+            match (waits, left.kind()) {
+                (false, "identifier") => (statement, Consumer::Assign(ctx.text(left))),
+                (true, _) => (statement, Consumer::Wait),
+                _ => return None,
+            }
         }
         _ => return None,
     };
@@ -408,8 +482,26 @@ fn fan_out_statement<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<FanOut<
         statement,
         comprehension,
         list_statement,
-        target,
+        awaited,
+        collection,
+        consumer,
     })
+}
+
+/// The argument `name` of a call in `root`: `asyncio.wait(futures)`.
+fn find_argument<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && ctx.text(node) == name
+            && node.parent().is_some_and(|p| p.kind() == "argument_list")
+        {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
 }
 
 fn find_splat_of<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> Option<Node<'t>> {
@@ -443,12 +535,24 @@ fn rewrite_fan_out<'t>(
     worker: &Worker<'t>,
     extra: &[String],
     fan_out: &FanOut<'t>,
+    stays: bool,
 ) -> Result<Fix, String> {
     let sem = ctx.semantic;
     let at = fan_out.list_statement.unwrap_or(fan_out.statement);
-    let backend = Backend::new(ctx, at)?;
+    let backend = if stays {
+        crate::pool::backend_to_thread(ctx, at)?
+    } else {
+        Backend::new(ctx, at)?
+    };
     let asyncio = backend.asyncio.clone();
     let httpx = backend.client.is_some();
+    if !httpx && ctx.settings.target < PyVersion(9) {
+        return Err(format!(
+            "the requests would run through asyncio.to_thread, which needs Python 3.9, and the \
+             target is {}",
+            ctx.settings.target
+        ));
+    }
     // A thread pool made in view keeps its max_workers; the default executor's hidden cap gives
     // way to --max-concurrency.
     let pool = hop
@@ -468,6 +572,7 @@ fn rewrite_fan_out<'t>(
         }
     };
     module_statements.extend(backend.module_statements.iter().cloned());
+    let limit_shown = limit.clone();
     let client_name = sem.fresh_name("_client");
     let client = backend
         .client
@@ -485,16 +590,39 @@ fn rewrite_fan_out<'t>(
             all.extend(hop.keywords.iter().map(|k| ctx.text(*k).to_string()));
             format!("{asyncio}.to_thread({})", all.join(", "))
         }
-        (Worker::Call { verb, keywords }, true) => {
-            let mut all = params.clone();
+        (
+            Worker::Call {
+                verb,
+                fixed,
+                keywords,
+            },
+            true,
+        ) => {
+            let mut all = fixed.clone();
+            all.extend(params.iter().cloned());
             all.extend(keywords.iter().cloned());
             all.extend(extra.iter().cloned());
             format!("{client_name}.{verb}({})", all.join(", "))
         }
-        (Worker::Function { def, name }, true) => {
+        (
+            Worker::Function {
+                def,
+                name,
+                receiver,
+                fixed,
+                keywords,
+                ..
+            },
+            true,
+        ) => {
             let (twin, text) = twin_of(ctx, *def, name)?;
             edits.extend(text.as_deref().map(|t| twin_after(ctx, *def, t)));
-            format!("{twin}({client_name}, {args})")
+            let mut all = vec![client_name.clone()];
+            all.extend(fixed.iter().cloned());
+            all.extend(params.iter().cloned());
+            all.extend(keywords.iter().cloned());
+            let reference = receiver.map_or(twin.clone(), |r| format!("{r}.{twin}"));
+            format!("{reference}({})", all.join(", "))
         }
         _ => unreachable!("refused before"),
     };
@@ -538,23 +666,49 @@ fn rewrite_fan_out<'t>(
         clauses: clauses.join(" "),
     };
     let (mut block, inner) = fan.head();
-    let result = if ctx.settings.target >= PyVersion(11) {
+    let taskgroup = ctx.settings.target >= PyVersion(11)
+        && !matches!(fan_out.consumer, Consumer::Wait);
+    // Where the rewritten part ends: a `for` loop keeps its body after its new header.
+    let mut end = ctx.line_end(fan_out.statement.end_byte());
+    let result = if taskgroup {
         block.push_str(&fan.task_group(&inner));
         let results = fan.results(&sem.fresh_name("_task"));
-        match fan_out.target {
-            Some(name) => format!("{indent}{name} = {results}\n"),
-            None => format!("{indent}return {results}\n"),
+        match fan_out.consumer {
+            Consumer::Assign(name) => format!("{indent}{name} = {results}\n"),
+            Consumer::Return => format!("{indent}return {results}\n"),
+            Consumer::For => {
+                end = fan_out.awaited.end_byte();
+                let header = &ctx.src[fan_out.statement.start_byte()..fan_out.awaited.start_byte()];
+                format!("{indent}{header}{results}")
+            }
+            Consumer::Wait => unreachable!("no TaskGroup for asyncio.wait"),
         }
     } else {
         let gathered = fan.gathered();
-        match fan_out.target {
-            Some(name) => format!("{inner}{name} = {gathered}\n"),
-            None => format!("{inner}return {gathered}\n"),
+        match fan_out.consumer {
+            Consumer::Assign(name) => format!("{inner}{name} = {gathered}\n"),
+            Consumer::Return => format!("{inner}return {gathered}\n"),
+            Consumer::For => {
+                let results = sem.fresh_name("_results");
+                end = fan_out.awaited.end_byte();
+                let header = &ctx.src[fan_out.statement.start_byte()..fan_out.awaited.start_byte()];
+                format!("{inner}{results} = {gathered}\n{indent}{header}{results}")
+            }
+            Consumer::Wait => {
+                // asyncio.wait takes the tasks; every one is done when it returns.
+                let tasks = format!(
+                    "[{}.create_task({}) {}]",
+                    fan.asyncio, fan.spawn, fan.clauses
+                );
+                let local = vec![Edit::replace(fan_out.collection, tasks)];
+                let lines = ctx.node_lines(fan_out.statement);
+                let text = ctx.rewrite_range(lines.clone(), &local);
+                reindent(&text, &indent, &inner)
+            }
         }
     };
     block.push_str(&result);
     let start = ctx.line_start(at.start_byte());
-    let end = ctx.line_end(fan_out.statement.end_byte());
     if let Some(list) = fan_out.list_statement {
         if list.next_named_sibling() != Some(fan_out.statement) {
             return Err("the list and the gather are apart".into());
@@ -565,12 +719,13 @@ fn rewrite_fan_out<'t>(
         text: block,
     });
     let mut changes = vec![
-        format!(
-            "at most {} requests run at once (the executor capped them implicitly)",
-            ctx.settings.max_concurrency
-        ),
-        if ctx.settings.target >= PyVersion(11) {
+        format!("at most {limit_shown} requests run at once (the executor capped them implicitly)"),
+        if taskgroup {
             "the first failure cancels the other requests and is raised inside an ExceptionGroup"
+                .to_string()
+        } else if matches!(fan_out.consumer, Consumer::Wait) {
+            "asyncio.wait still waits for every request and raises nothing; each failure stays \
+             in its task, as it stayed in its future"
                 .to_string()
         } else {
             "gather still raises the first failure bare and leaves the other requests running"

@@ -1,68 +1,76 @@
 # corral-case: target=py311
+"""Thread pools doing network I/O that corral reports and leaves: what cannot move
+without changing what the program does."""
+
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import requests
 
-
-def streamed(url):
-    return requests.get(url, stream=True).raw.read()
-
-
-def with_none_params(url, token=None):
-    return requests.get(url, params={"token": token}).text
-
-
-def pinned(url):
-    return requests.get(url, verify="/etc/ca.pem").text
-
-
-def careful(url):
-    try:
-        return requests.get(url).text
-    except OSError:
-        return ""
-
-
-def slow(url):
-    time.sleep(1)
-    return requests.get(url).text
+local = threading.local()
 
 
 def ok_worker(url):
-    return requests.get(url).text
+    return requests.get(url, timeout=5).text
 
 
-def main(urls):
-    with ThreadPoolExecutor(4) as pool:
-        a = list(pool.map(streamed, urls))
-    with ThreadPoolExecutor(4) as pool:
-        b = list(pool.map(with_none_params, urls))
-    with ThreadPoolExecutor(4) as pool:
-        c = list(pool.map(pinned, urls))
-    with ThreadPoolExecutor(4) as pool:
-        d = list(pool.map(careful, urls))
-    with ThreadPoolExecutor(4) as pool:
-        e = list(pool.map(slow, urls))
+def setup_session():
+    local.session = requests.Session()
+
+
+def first_nonempty(urls):
     with ThreadPoolExecutor(4) as pool:
         for text in pool.map(ok_worker, urls):
-            if not text:
-                break
+            if text:
+                return text
+    return None
+
+
+def in_processes(urls):
     with ProcessPoolExecutor(4) as pool:
-        f = list(pool.map(ok_worker, urls))
-    return a, b, c, d, e, f
+        return list(pool.map(ok_worker, urls))
+
+
+def with_initializer(urls):
+    with ThreadPoolExecutor(4, initializer=setup_session) as pool:
+        return list(pool.map(ok_worker, urls))
+
+
+def generator(urls):
+    with ThreadPoolExecutor(4) as pool:
+        for text in pool.map(ok_worker, urls):
+            yield text
+
+
+def paced(urls):
+    with ThreadPoolExecutor(4) as pool:
+        results = pool.map(ok_worker, urls)
+        time.sleep(1)
+        return list(results)
+
+
+def twice(urls):
+    with ThreadPoolExecutor(4) as pool:
+        results = pool.map(ok_worker, urls)
+    first = next(results)
+    return first, list(results)
+
+
+def handled(urls):
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            return list(pool.map(ok_worker, urls))
+    except requests.ConnectionError:
+        return []
+
+
+shared = ThreadPoolExecutor(8)
+
+
+def through_shared(urls):
+    return list(shared.map(ok_worker, urls))
 
 
 if __name__ == "__main__":
-    main([])
-
-
-async def two_iterables(urls, bodies):
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(requests.post, urls, bodies))
-
-
-def with_session(urls):
-    session = requests.Session()
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(session.get, urls))
+    first_nonempty([])
