@@ -402,7 +402,12 @@ pub enum CallKind {
 
 /// What `call` is, when it is network I/O corral knows.
 pub fn classify<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<NetCall<'t>> {
-    let callee = call.child_by_field_name("function")?;
+    classify_callee(ctx, call.child_by_field_name("function")?)
+}
+
+/// What a call of `callee` is, when it is network I/O corral knows: `client.get` handed to
+/// `map` is judged as `client.get(...)` would be.
+pub fn classify_callee<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Option<NetCall<'t>> {
     let sem = ctx.semantic;
     let net = |library, kind, client, name| {
         Some(NetCall {
@@ -741,30 +746,42 @@ fn httpx_timeout_bound<'t>(ctx: &Context<'_, 't>, call: Node<'t>, by: By, named:
 /// a same-module coroutine (or method) that awaits one within `depth` calls, or it is handed a
 /// client or session.
 pub fn reaches_network<'t>(ctx: &Context<'_, 't>, call: Node<'t>, depth: usize) -> bool {
-    if classify(ctx, call).is_some() {
+    let Some(callee) = call.child_by_field_name("function") else {
+        return false;
+    };
+    reaches_network_through(ctx, callee, Some(call), depth)
+}
+
+/// Whether calling `callee`, as `map(callee, xs)` does with arguments corral cannot see, reaches
+/// network I/O, as [`reaches_network`] judges a call.
+pub fn callee_reaches_network<'t>(ctx: &Context<'_, 't>, callee: Node<'t>, depth: usize) -> bool {
+    reaches_network_through(ctx, callee, None, depth)
+}
+
+fn reaches_network_through<'t>(
+    ctx: &Context<'_, 't>,
+    callee: Node<'t>,
+    call: Option<Node<'t>>,
+    depth: usize,
+) -> bool {
+    if classify_callee(ctx, callee).is_some() {
         return true;
     }
-    let lifecycle = call
-        .child_by_field_name("function")
-        .map(|c| match c.kind() {
-            "attribute" => c
-                .child_by_field_name("attribute")
-                .map_or("", |a| ctx.text(a)),
-            _ => ctx.text(c),
-        })
-        .is_some_and(is_lifecycle_method);
-    if lifecycle {
+    let lifecycle = match callee.kind() {
+        "attribute" => callee
+            .child_by_field_name("attribute")
+            .map_or("", |a| ctx.text(a)),
+        _ => ctx.text(callee),
+    };
+    if is_lifecycle_method(lifecycle) {
         return false;
     }
-    if passes_a_client(ctx, call) || calls_a_named_client(ctx, call) {
+    if call.is_some_and(|c| passes_a_client(ctx, c)) || calls_a_named_client(ctx, callee) {
         return true;
     }
     if depth == 0 {
         return false;
     }
-    let Some(callee) = call.child_by_field_name("function") else {
-        return false;
-    };
     let Some(def) = local_definition(ctx, callee) else {
         return false;
     };
@@ -929,10 +946,7 @@ fn starts_with_verb(name: &str, verbs: &[&str]) -> bool {
 
 /// A method call on a receiver whose name says it is a network client: `self.api.delete_task(uid)`,
 /// `client.fetch(x)`, `self.rpc(addr).gather(...)`. Lifecycle methods do not count.
-fn calls_a_named_client<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> bool {
-    let Some(callee) = call.child_by_field_name("function") else {
-        return false;
-    };
+fn calls_a_named_client<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> bool {
     let method = match callee.kind() {
         "attribute" => callee.child_by_field_name("attribute").map(|a| ctx.text(a)),
         _ => Some(ctx.text(callee)),

@@ -200,6 +200,10 @@ fn unbounded_gather_keeps_results_and_holds_the_bound() {
     }
     assert_eq!(original.result["failed"], 503);
     assert_eq!(original.result["mixed"][7], "HTTPStatusError");
+    // The fan-outs written with map gave the same profiles, and every status.
+    assert_eq!(original.result["mapped"], original.result["profiles"]);
+    assert_eq!(original.result["lambdas"], original.result["profiles"]);
+    assert_eq!(original.result["statuses"][7], 503);
 }
 
 /// Runs a program under the harness, killing it after `limit`: `None` if it was still running.

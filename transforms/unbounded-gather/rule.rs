@@ -82,6 +82,8 @@ struct Plan<'t> {
     function: Node<'t>,
     /// The calls to defer through the limiter.
     wraps: Vec<Node<'t>>,
+    /// The callables `map` calls, to hand it `functools.partial(_bounded, fn)` instead.
+    partials: Vec<Node<'t>>,
     /// The earliest point the limiter must precede: the gather, or where its list is built.
     first_use: usize,
     /// What the gather fans out over, for the message.
@@ -95,11 +97,22 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
     };
     // Only network fan-out over data is worth a bound: lifecycle fan-out (hooks, receivers,
     // plugins, entities) and local work are not (catalog §0).
-    let calls: Vec<Option<Node<'t>>> = elements.iter().map(|e| element_call(ctx, *e)).collect();
-    let network = calls
-        .iter()
+    // `map(fn, xs)`: the callable stands for the calls `map` makes.
+    let mapped = (splat.kind() == "call")
+        .then(|| elements.first().copied())
         .flatten()
-        .any(|c| network::reaches_network(ctx, awaited_call(ctx, *c), NETWORK_DEPTH));
+        .filter(|e| e.kind() != "call");
+    let calls: Vec<Option<Node<'t>>> = match mapped {
+        Some(_) => Vec::new(),
+        None => elements.iter().map(|e| element_call(ctx, *e)).collect(),
+    };
+    let network = match mapped {
+        Some(callee) => network::callee_reaches_network(ctx, callee, NETWORK_DEPTH),
+        None => calls
+            .iter()
+            .flatten()
+            .any(|c| network::reaches_network(ctx, awaited_call(ctx, *c), NETWORK_DEPTH)),
+    };
     if !network {
         return Verdict::Leave;
     }
@@ -134,6 +147,14 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         ))
     };
     let mut wraps = Vec::new();
+    let mut partials = Vec::new();
+    if let Some(callee) = mapped {
+        match classify_callee(ctx, callee, None, function) {
+            Element::Wrap(callee) => partials.push(callee),
+            Element::Bounded => return Verdict::Leave,
+            Element::Refuse(why) => return report(why),
+        }
+    }
     for call in calls {
         let Some(call) = call else {
             // Tasks or futures made elsewhere: a limit here would bound nothing.
@@ -145,7 +166,13 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
             Element::Refuse(why) => return report(why),
         }
     }
-    if let Some(cap) = transport_cap(ctx, &wraps) {
+    let cap = transport_cap(ctx, &wraps).or_else(|| {
+        partials
+            .iter()
+            .flat_map(|callee| callee_clients(ctx, *callee))
+            .find_map(|ctor| pool_limit(ctx, ctor))
+    });
+    if let Some(cap) = cap {
         if cap <= u64::from(ctx.settings.max_concurrency) {
             return Verdict::Leave;
         }
@@ -160,6 +187,7 @@ fn analyse<'t>(ctx: &Context<'_, 't>, gather: Node<'t>, splat: Node<'t>) -> Verd
         gather,
         function,
         wraps,
+        partials,
         first_use: first_use.min(gather.start_byte()),
         over,
     })
@@ -228,16 +256,11 @@ fn is_task_wrapper(ctx: &Context, call: Node) -> bool {
 fn transport_cap<'t>(ctx: &Context<'_, 't>, calls: &[Node<'t>]) -> Option<u64> {
     calls.iter().find_map(|call| {
         let inner = awaited_call(ctx, *call);
-        let mut clients = Vec::new();
-        if let Some(net) = network::classify(ctx, inner) {
-            clients.extend(net.client.and_then(|c| c.made_by));
-        }
-        // A method of a client made here (`client.invoke(...)`), or a client passed in.
-        let receiver = inner
+        let mut clients = inner
             .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
-            .and_then(|f| f.child_by_field_name("object"));
-        clients.extend(receiver.and_then(|r| network::made_by(ctx, r)));
+            .map(|callee| callee_clients(ctx, callee))
+            .unwrap_or_default();
+        // A client passed in.
         let args = inner.child_by_field_name("arguments")?;
         let mut cursor = args.walk();
         for arg in args.named_children(&mut cursor) {
@@ -247,6 +270,20 @@ fn transport_cap<'t>(ctx: &Context<'_, 't>, calls: &[Node<'t>]) -> Option<u64> {
         }
         clients.into_iter().find_map(|ctor| pool_limit(ctx, ctor))
     })
+}
+
+/// The constructors of the client a call of `callee` uses: the client of a known network
+/// method, or the receiver of a method of a client made here (`client.invoke(...)`).
+fn callee_clients<'t>(ctx: &Context<'_, 't>, callee: Node<'t>) -> Vec<Node<'t>> {
+    let mut clients = Vec::new();
+    if let Some(net) = network::classify_callee(ctx, callee) {
+        clients.extend(net.client.and_then(|c| c.made_by));
+    }
+    let receiver = (callee.kind() == "attribute")
+        .then(|| callee.child_by_field_name("object"))
+        .flatten();
+    clients.extend(receiver.and_then(|r| network::made_by(ctx, r)));
+    clients
 }
 
 fn pool_limit<'t>(ctx: &Context<'_, 't>, ctor: Node<'t>) -> Option<u64> {
@@ -328,6 +365,22 @@ fn fan_out<'t>(
         "list_comprehension" | "generator_expression" => {
             Some((vec![comprehension_element(ctx, splat)?], splat.start_byte()))
         }
+        "call" => {
+            // `map(fn, xs)`: the calls of `fn`; `map(lambda x: f(x), xs)`: the lambda's call.
+            let (callable, iterables) = builtin_map(ctx, splat)?;
+            // `map` stops at its shortest iterable: one small one makes a fixed set of calls.
+            if iterables.iter().any(|i| is_small_literal(ctx, *i)) {
+                return None;
+            }
+            let element = match callable.kind() {
+                "lambda" => callable
+                    .child_by_field_name("body")
+                    .filter(|b| b.kind() == "call")?,
+                "identifier" | "attribute" => callable,
+                _ => return None,
+            };
+            Some((vec![element], splat.start_byte()))
+        }
         "identifier" => {
             let binding = ctx.semantic.origin(splat)?;
             if binding.kind != BindingKind::Assignment
@@ -351,6 +404,33 @@ fn fan_out<'t>(
         }
         _ => None,
     }
+}
+
+/// `map(fn, xs, ...)` of the builtin `map`, with positional arguments only: `fn` and the
+/// iterables.
+fn builtin_map<'t>(ctx: &Context<'_, 't>, call: Node<'t>) -> Option<(Node<'t>, Vec<Node<'t>>)> {
+    let callee = call.child_by_field_name("function")?;
+    if callee.kind() != "identifier"
+        || ctx.text(callee) != "map"
+        || ctx.semantic.lookup("map", callee).is_some()
+    {
+        return None;
+    }
+    let args = call
+        .child_by_field_name("arguments")
+        .filter(|a| a.kind() == "argument_list")?;
+    let mut cursor = args.walk();
+    let items: Vec<Node> = args
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let positional = items.iter().all(|a| {
+        !matches!(
+            a.kind(),
+            "keyword_argument" | "list_splat" | "dictionary_splat"
+        )
+    });
+    (items.len() >= 2 && positional).then(|| (items[0], items[1..].to_vec()))
 }
 
 /// The element of a comprehension that iterates data and uses its loop variable.
@@ -451,9 +531,22 @@ enum Element<'t> {
 }
 
 fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) -> Element<'t> {
-    let callee = element.child_by_field_name("function");
-    let qualified = callee.and_then(|c| ctx.semantic.qualified_name(c));
-    let method = callee
+    match element.child_by_field_name("function") {
+        Some(callee) => classify_callee(ctx, callee, Some(element), function),
+        None => Element::Bounded,
+    }
+}
+
+/// What to do with the calls of `callee`: `element` is the call when there is one, and `None`
+/// for the calls `map` makes; `Wrap` then holds `callee`.
+fn classify_callee<'t>(
+    ctx: &Context<'_, 't>,
+    callee: Node<'t>,
+    element: Option<Node<'t>>,
+    function: Node<'t>,
+) -> Element<'t> {
+    let qualified = ctx.semantic.qualified_name(callee);
+    let method = Some(callee)
         .filter(|c| c.kind() == "attribute")
         .and_then(|c| c.child_by_field_name("attribute"))
         .map(|a| ctx.text(a));
@@ -467,7 +560,7 @@ fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) ->
     ) {
         return Element::Bounded;
     }
-    if is_task_wrapper(ctx, element) {
+    if let Some(element) = element.filter(|e| is_task_wrapper(ctx, *e)) {
         let inner = element
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0))
@@ -478,9 +571,15 @@ fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) ->
             None => Element::Bounded,
         };
     }
-    let Some(callee) = callee else {
+    if element.is_none()
+        && (matches!(
+            qualified.as_deref(),
+            Some("asyncio.create_task" | "asyncio.ensure_future")
+        ) || matches!(method, Some("create_task" | "ensure_future")))
+    {
+        // `map(asyncio.create_task, coros)`: tasks of awaitables made elsewhere.
         return Element::Bounded;
-    };
+    }
     let Some(def) = network::local_definition(ctx, callee) else {
         if is_class_name(ctx, callee) {
             // An object with `__await__`, not a coroutine: corral cannot tell what awaiting it
@@ -491,7 +590,7 @@ fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) ->
                 ctx.text(callee)
             ));
         }
-        return Element::Wrap(element);
+        return Element::Wrap(element.unwrap_or(callee));
     };
     if def.child(0).is_none_or(|c| c.kind() != "async") {
         // A synchronous function returning an awaitable made elsewhere.
@@ -519,7 +618,7 @@ fn classify<'t>(ctx: &Context<'_, 't>, element: Node<'t>, function: Node<'t>) ->
              number the ones holding permits could wait forever for ones that cannot start"
         ));
     }
-    Element::Wrap(element)
+    Element::Wrap(element.unwrap_or(callee))
 }
 
 /// How many calls deep nested fan-outs and recursion are looked for.
@@ -641,7 +740,7 @@ fn nested_fan_out<'t>(ctx: &Context<'_, 't>, def: Node<'t>, depth: usize) -> Opt
 fn waits_on_shared<'t>(
     ctx: &Context<'_, 't>,
     def: Node<'t>,
-    element: Node<'t>,
+    element: Option<Node<'t>>,
 ) -> Option<&'static str> {
     const PRIMITIVES: &[(&str, &str)] = &[
         ("asyncio.Event", "asyncio.Event"),
@@ -659,7 +758,7 @@ fn waits_on_shared<'t>(
             .map(|(_, k)| *k)
     };
     // Handed over as an argument.
-    if let Some(args) = element.child_by_field_name("arguments") {
+    if let Some(args) = element.and_then(|e| e.child_by_field_name("arguments")) {
         let mut cursor = args.walk();
         let handed: Vec<Node> = args.named_children(&mut cursor).collect();
         for arg in handed {
@@ -994,6 +1093,16 @@ fn identifiers_named<'t>(ctx: &Context<'_, 't>, root: Node<'t>, name: &str) -> V
 fn describe<'t>(ctx: &Context<'_, 't>, splat: Node<'t>) -> String {
     match splat.kind() {
         "identifier" => format!("`{}`", ctx.text(splat)),
+        "call" => {
+            let iterables = builtin_map(ctx, splat)
+                .map(|(_, its)| its.iter().map(|i| ctx.text(*i)).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
+            if !iterables.is_empty() && iterables.len() <= 40 && !iterables.contains('\n') {
+                format!("`{iterables}`")
+            } else {
+                "`map(...)`".to_string()
+            }
+        }
         _ => {
             let iterable = splat
                 .named_children(&mut splat.walk())
@@ -1087,6 +1196,25 @@ fn rewrite_group<'t>(ctx: &Context<'_, 't>, plans: Vec<Plan<'t>>) -> Vec<Finding
             .iter()
             .map(|call| Edit::replace(*call, deferred(ctx, &bounded, *call))),
     );
+    let mut partials: Vec<Node> = plans.iter().flat_map(|p| p.partials.iter().copied()).collect();
+    partials.sort_by_key(|c| c.start_byte());
+    partials.dedup();
+    if !partials.is_empty() {
+        let Some(partial) = sem.import_ref("functools", "partial", anchor) else {
+            return report(format!(
+                "asyncio.gather fans out over {} with no bound; the name `functools` is taken \
+                 here, so corral cannot refer to functools.partial",
+                plans[0].over
+            ));
+        };
+        imports.extend(partial.add_import);
+        edits.extend(partials.iter().map(|callee| {
+            Edit::replace(
+                *callee,
+                format!("{}({bounded}, {})", partial.expr, ctx.text(*callee)),
+            )
+        }));
+    }
 
     let function_name = function
         .child_by_field_name("name")
