@@ -979,6 +979,14 @@ fn rewrite<'t>(
     spawns: &[Spawn<'t>],
 ) -> Result<(Fix, String), String> {
     let container = container(ctx, site)?;
+    let swapped: Vec<Spawn<'t>>;
+    let spawns = match read_alike_spawns(ctx, site, spawns, &container) {
+        Some(alike) => {
+            swapped = alike;
+            &swapped[..]
+        }
+        None => spawns,
+    };
     let uses: Vec<Use> = spawns
         .iter()
         .map(|s| spawn_use(ctx, site, s))
@@ -1504,6 +1512,8 @@ fn rewrite<'t>(
 
     // Futures: reads inside the block are awaited; `as_completed` waits with asyncio.wait.
     let block_end = site.end();
+    // A generator expression becomes a list once, however many reads it holds.
+    let mut listed: Vec<Node> = Vec::new();
     for read in &reads.reads {
         let receiver = read
             .child_by_field_name("function")
@@ -1515,7 +1525,8 @@ fn rewrite<'t>(
         if read.start_byte() < block_end {
             let text = format!("await {}", ctx.text(receiver));
             edits.push(Edit::replace(*read, parenthesize(*read, text)));
-            if let Some(genexp) = enclosing_genexp(*read, site) {
+            if let Some(genexp) = enclosing_genexp(*read, site).filter(|g| !listed.contains(g)) {
+                listed.push(genexp);
                 edits.extend(genexp_to_list(ctx, genexp)?);
             }
         } else if site.class.api == Api::Multiprocessing {
@@ -1772,6 +1783,69 @@ fn rewrite<'t>(
 }
 
 /// `await asyncio.gather(*[...])`, under `asyncio.wait_for` when the map had a timeout.
+/// The spawns again, with httpx's workers for those that keep requests only because they hand
+/// responses back, when every read of the results is seen and httpx's responses read the same
+/// there; `None` when nothing changes.
+fn read_alike_spawns<'t>(
+    ctx: &Context<'_, 't>,
+    site: &Site<'t>,
+    spawns: &[Spawn<'t>],
+    container: &Container<'t>,
+) -> Option<Vec<Spawn<'t>>> {
+    let raw: Vec<Worker<'t>> = spawns
+        .iter()
+        .map(|s| {
+            let args = match s.family {
+                Family::Submit => &s.args[..],
+                Family::Map => &[],
+            };
+            crate::worker::classify_worker_reading_alike(ctx, s.worker_node, args)
+        })
+        .collect();
+    let gains = |s: &Spawn, w: &Worker| {
+        matches!(s.worker, Worker::Thread { .. })
+            && !matches!(w, Worker::Thread { .. } | Worker::NotNetwork)
+    };
+    if !spawns.iter().zip(&raw).any(|(s, w)| gains(s, w)) {
+        return None;
+    }
+    let uses: Vec<Use> = spawns
+        .iter()
+        .map(|s| spawn_use(ctx, site, s))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let reads = future_reads(ctx, site, spawns, &uses, container).ok()?;
+    let scope = container.function().unwrap_or(ctx.semantic.root());
+    let alike = uses.iter().all(|u| match u {
+        Use::Stream { header, target, .. } => {
+            crate::worker::responses_read_alike(ctx, *header, vec![*target])
+        }
+        Use::List { node } => crate::worker::value_read_alike(ctx, scope, *node),
+        Use::UnreadMap { .. } | Use::UnreadLoop { .. } | Use::Future => true,
+    }) && reads
+        .reads
+        .iter()
+        .all(|r| crate::worker::value_read_alike(ctx, scope, *r));
+    if !alike {
+        return None;
+    }
+    Some(
+        spawns
+            .iter()
+            .zip(raw)
+            .map(|(s, w)| Spawn {
+                call: s.call,
+                method: s.method,
+                family: s.family,
+                worker_node: s.worker_node,
+                worker: if gains(s, &w) { w } else { s.worker.clone() },
+                args: s.args.clone(),
+                keywords: s.keywords.clone(),
+            })
+            .collect(),
+    )
+}
+
 fn gathered(asyncio: &str, coroutine: &str, clauses: &str, deadline: Option<&str>) -> String {
     let gather = format!("{asyncio}.gather(*[{coroutine} {clauses}])");
     match deadline {

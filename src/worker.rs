@@ -16,7 +16,7 @@ use crate::semantic::BindingKind;
 use crate::syntax;
 
 /// A callable handed to a pool, judged.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Worker<'t> {
     /// Not network I/O (CPU work, other I/O, or something corral cannot see): left alone.
     NotNetwork,
@@ -154,9 +154,213 @@ pub fn classify_worker_with<'t>(
     callable: Node<'t>,
     args: &[Node<'t>],
 ) -> Worker<'t> {
+    let returned = match worker_of(ctx, callable, args) {
+        Worker::Call { verb, .. } => Some(format!("`requests.{verb}`")),
+        Worker::Function { def, name, .. } if returns_a_response(ctx, def) => {
+            Some(format!("`{name}`"))
+        }
+        Worker::Lambda { lambda }
+            if lambda
+                .child_by_field_name("body")
+                .is_some_and(|b| is_requests_call(ctx, b)) =>
+        {
+            Some("the lambda".to_string())
+        }
+        worker => return worker,
+    };
+    // The results are requests' responses, read by code the rewrite does not change: httpx's
+    // differ (`.ok`, `.url`, `.iter_content`), so the library stays.
+    let returned = returned.unwrap_or_default();
+    thread(&format!(
+        "{returned} hands requests' responses back to code that reads them in ways corral does \
+         not follow, and httpx's responses differ in `.ok`, `.url`, `.iter_content` and more"
+    ))
+}
+
+/// A call of a requests function (`requests.get(...)`).
+fn is_requests_call<'t>(ctx: &Context<'_, 't>, node: Node<'t>) -> bool {
+    node.kind() == "call"
+        && node
+            .child_by_field_name("function")
+            .is_some_and(|f| requests_verb(ctx, f).is_some())
+}
+
+/// Whether a function returns a requests response: `return requests.get(...)`, or a name bound
+/// to one.
+fn returns_a_response<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> bool {
+    let Some(body) = def.child_by_field_name("body") else {
+        return false;
+    };
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if syntax::is_nested_scope(node) {
+            continue;
+        }
+        if node.kind() == "return_statement" {
+            let value = node.named_child(0);
+            let response = value.is_some_and(|v| match v.kind() {
+                "call" => is_requests_call(ctx, v),
+                "identifier" => ctx.semantic.origin(v).is_some_and(|b| {
+                    b.kind == BindingKind::Assignment
+                        && b.node
+                            .child_by_field_name("right")
+                            .is_some_and(|r| is_requests_call(ctx, r))
+                }),
+                _ => false,
+            });
+            if response {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// The worker as [`classify_worker`] judges it, except that one whose results are requests'
+/// responses keeps httpx: for callers that have seen every read of those responses
+/// ([`responses_read_alike`]).
+pub fn classify_worker_reading_alike<'t>(
+    ctx: &Context<'_, 't>,
+    callable: Node<'t>,
+    args: &[Node<'t>],
+) -> Worker<'t> {
+    worker_of(ctx, callable, args)
+}
+
+/// Whether the responses held by `names` (bound in `scope`) are read only in ways httpx's
+/// responses read the same: attributes of [`SAME_RESPONSE_API`], `len(...)`, and loops over
+/// them (also through `zip` and `enumerate`) whose variables are read the same way. Anything
+/// else (returned, stored, handed on, `.ok`, `.url`) is not followed, and answers `false`.
+pub fn responses_read_alike<'t>(
+    ctx: &Context<'_, 't>,
+    scope: Node<'t>,
+    names: Vec<Node<'t>>,
+) -> bool {
+    read_alike_all(ctx, scope, names.into_iter().map(|n| (n, scope)).collect())
+}
+
+/// Whether a response (or a collection of them) that `value` evaluates to is read alike, as
+/// [`responses_read_alike`] judges it: bound to a name, looped over, or read in place.
+pub fn value_read_alike<'t>(ctx: &Context<'_, 't>, scope: Node<'t>, value: Node<'t>) -> bool {
+    let Some(parent) = value.parent() else {
+        return false;
+    };
+    if parent.kind() == "assignment" && parent.child_by_field_name("right") == Some(value) {
+        return parent
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")
+            .is_some_and(|left| responses_read_alike(ctx, scope, vec![left]));
+    }
+    if parent.kind() == "expression_statement" {
+        return true; // read by nobody
+    }
+    match read_alike(ctx, value) {
+        Some(more) => read_alike_all(ctx, scope, more),
+        None => false,
+    }
+}
+
+fn read_alike_all<'t>(
+    ctx: &Context<'_, 't>,
+    scope: Node<'t>,
+    mut work: Vec<(Node<'t>, Node<'t>)>,
+) -> bool {
+    // Each name, with where it is read: after it in `scope`, or, for a loop's variable, anywhere
+    // in the loop (a comprehension's element stands before its `for`).
+    let mut seen = 0;
+    while let Some((binding, within)) = work.pop() {
+        seen += 1;
+        if seen > 32 {
+            return false;
+        }
+        let name = ctx.text(binding);
+        let whole_loop = within != scope;
+        let mut stack = vec![within];
+        while let Some(node) = stack.pop() {
+            let read = node.kind() == "identifier"
+                && node != binding
+                && ctx.text(node) == name
+                && (whole_loop || node.start_byte() > binding.start_byte());
+            if read {
+                match read_alike(ctx, node) {
+                    Some(more) => work.extend(more),
+                    None => return false,
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+    true
+}
+
+/// For one read of a name holding responses (or a collection of them): `None` if it is not
+/// read alike; otherwise the loop variables that now hold responses, each with its loop.
+fn read_alike<'t>(ctx: &Context<'_, 't>, use_: Node<'t>) -> Option<Vec<(Node<'t>, Node<'t>)>> {
+    let parent = use_.parent()?;
+    let loop_of = |clause: Node<'t>| -> Node<'t> {
+        if clause.kind() == "for_in_clause" {
+            clause.parent().unwrap_or(clause)
+        } else {
+            clause
+        }
+    };
+    match parent.kind() {
+        "attribute" if parent.child_by_field_name("object") == Some(use_) => {
+            let attr = ctx.text(parent.child_by_field_name("attribute")?);
+            SAME_RESPONSE_API.contains(&attr).then(Vec::new)
+        }
+        // A loop over the collection: its variable holds one response.
+        "for_statement" | "for_in_clause" if parent.child_by_field_name("right") == Some(use_) => {
+            let left = parent.child_by_field_name("left")?;
+            (left.kind() == "identifier").then(|| vec![(left, loop_of(parent))])
+        }
+        "argument_list" => {
+            let call = parent.parent()?;
+            let callee = call.child_by_field_name("function")?;
+            let builtin = |n: &str| {
+                callee.kind() == "identifier"
+                    && ctx.text(callee) == n
+                    && ctx.semantic.lookup(n, callee).is_none()
+            };
+            if builtin("len") {
+                return Some(Vec::new());
+            }
+            let position = {
+                let mut cursor = parent.walk();
+                let args: Vec<Node> = parent.named_children(&mut cursor).collect();
+                args.iter().position(|a| *a == use_)?
+            };
+            let index = if builtin("zip") {
+                position
+            } else if builtin("enumerate") && position == 0 {
+                1
+            } else {
+                return None;
+            };
+            // `for u, r in zip(urls, responses)`: the pattern's name at the same place.
+            let loop_ = call.parent().filter(|l| {
+                matches!(l.kind(), "for_statement" | "for_in_clause")
+                    && l.child_by_field_name("right") == Some(call)
+            })?;
+            let left = loop_.child_by_field_name("left")?;
+            let mut cursor = left.walk();
+            let targets: Vec<Node> = left.named_children(&mut cursor).collect();
+            let target = *targets.get(index)?;
+            (matches!(left.kind(), "pattern_list" | "tuple_pattern")
+                && target.kind() == "identifier")
+                .then(|| vec![(target, loop_of(loop_))])
+        }
+        _ => None,
+    }
+}
+
+fn worker_of<'t>(ctx: &Context<'_, 't>, callable: Node<'t>, args: &[Node<'t>]) -> Worker<'t> {
     // `get = functools.partial(requests.get, url)` / `fetch = lambda u: ...`, then `get`.
     if let Some(value) = bound_callable(ctx, callable) {
-        return classify_worker_with(ctx, value, args);
+        return worker_of(ctx, value, args);
     }
     match callable.kind() {
         "identifier" | "attribute" => {
@@ -281,7 +485,7 @@ fn partial_worker<'t>(ctx: &Context<'_, 't>, call: Node<'t>, args: &[Node<'t>]) 
     let keyword_text: Vec<String> = keywords.iter().map(|k| ctx.text(*k).to_string()).collect();
     // The target sees the partial's arguments first, then the pool's.
     let bound: Vec<Node> = fixed.iter().chain(args.iter()).copied().collect();
-    match classify_worker_with(ctx, *target, &bound) {
+    match worker_of(ctx, *target, &bound) {
         Worker::Call { verb, .. } => {
             if splat {
                 return thread("the functools.partial unpacks arguments with * or **");

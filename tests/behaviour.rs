@@ -703,6 +703,14 @@ fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results
         ),
         ("bound_method.py", 4, &["self.fetch_async, _client"][..]),
         (
+            "responses.py",
+            4,
+            &[
+                "_tg.create_task(_bounded(_client.get, _item0))",
+                "asyncio.to_thread,",
+            ][..],
+        ),
+        (
             "workers.py",
             3,
             &[
@@ -816,6 +824,7 @@ fn executor_hops_awaited_in_a_loop_or_through_wait_are_bounded() {
                 && !text.contains("run_in_executor(None"),
             "{text}"
         );
+        assert!(text.contains("async def _one(i):"), "{text}");
         let moved = run_program(&after, 30);
         eprintln!(
             "executor-wrapped-http {target}: peak {} before, {} after",

@@ -390,7 +390,7 @@ fn interactive_apply_takes_yes_and_no() {
 
 #[test]
 fn http_client_auto_follows_each_packages_dependencies() {
-    let script = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\ndef fetch_all(urls):\n    with ThreadPoolExecutor(max_workers=4) as pool:\n        return list(pool.map(requests.get, urls))\n\n\nif __name__ == \"__main__\":\n    fetch_all([])\n";
+    let script = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\ndef fetch_all(urls):\n    with ThreadPoolExecutor(max_workers=4) as pool:\n        return [r.status_code for r in pool.map(requests.get, urls)]\n\n\nif __name__ == \"__main__\":\n    fetch_all([])\n";
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

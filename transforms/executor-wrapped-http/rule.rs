@@ -133,11 +133,25 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     let shown = ctx.text(hop.worker);
     let worker = match classify_worker(ctx, hop.worker) {
         Worker::NotNetwork => return None,
+        // Responses handed back keep requests, unless every read of them is seen here and
+        // httpx's responses read the same.
+        Worker::Thread { .. } if results_read_alike(ctx, hop) => {
+            match crate::worker::classify_worker_reading_alike(ctx, hop.worker, &[]) {
+                Worker::Thread { why } => Worker::Thread { why },
+                Worker::NotNetwork => return None,
+                w => w,
+            }
+        }
         w => w,
     };
     let what = format!(
-        "`{}` hops to a thread for network I/O (`{shown}`)",
-        first_line(ctx.text(hop.call))
+        "`{}` hops to {} for network I/O (`{shown}`)",
+        first_line(ctx.text(hop.call)),
+        if hop.process_pool {
+            "another process"
+        } else {
+            "a thread"
+        }
     );
     let report = |why: String, range: std::ops::Range<usize>| {
         Some((
@@ -180,13 +194,23 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     if let Some(fan_out) = fan_out_statement(ctx, hop) {
         let range = fan_out.statement.byte_range();
         return match rewrite_fan_out(ctx, hop, &worker, &extra, &fan_out, stays.is_some()) {
-            Ok(fix) => Some((
+            Ok((fix, httpx)) => Some((
                 Finding {
                     rule: &RULE,
                     range: range.clone(),
-                    message: format!(
-                        "{what}; bound the fan-out and await the requests on one client instead"
-                    ),
+                    message: match (&stays, httpx) {
+                        (_, true) => format!(
+                            "{what}; bound the fan-out and await the requests on one client instead"
+                        ),
+                        (Some(why), false) => format!(
+                            "{what}; bound the fan-out, keeping the calls in threads through \
+                             asyncio.to_thread ({why})"
+                        ),
+                        (None, false) => format!(
+                            "{what}; bound the fan-out, keeping the calls in threads through \
+                             asyncio.to_thread"
+                        ),
+                    },
                     fix: Some(fix),
                 },
                 range,
@@ -198,8 +222,11 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
     if ctx.settings.http_client == HttpClient::ToThread {
         return None; // to_thread is the chosen backend: a single hop is already what it would write
     }
-    if let Some(why) = stays {
-        return report(format!("corral leaves it: {why}"), hop.call.byte_range());
+    if stays.is_some() {
+        // One awaited hop of network I/O that must keep its library: `await to_thread(...)` is
+        // what corral itself would write, so there is nothing to do (and corral's own output,
+        // whose helpers await such hops, stays clean).
+        return None;
     }
     let Some(client) = client_in_scope(ctx, hop.call) else {
         return report(
@@ -397,6 +424,38 @@ struct FanOut<'t> {
     consumer: Consumer<'t>,
 }
 
+/// Whether the hop's results are read only in ways httpx's responses read the same, in the
+/// function that awaits them: assigned to a name, or looped over, then read alike.
+fn results_read_alike<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> bool {
+    let Some(function) = syntax::ancestor(hop.call, "function_definition") else {
+        return false;
+    };
+    let names = match fan_out_statement(ctx, hop) {
+        Some(fan_out) => match fan_out.consumer {
+            Consumer::Assign(_) => fan_out
+                .statement
+                .named_child(0)
+                .and_then(|a| a.child_by_field_name("left")),
+            Consumer::For => fan_out
+                .statement
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier"),
+            Consumer::Return | Consumer::Wait => None,
+        },
+        // `resp = await loop.run_in_executor(...)`.
+        None => hop
+            .call
+            .parent()
+            .filter(|p| p.kind() == "await")
+            .and_then(|a| a.parent())
+            .filter(|p| p.kind() == "assignment")
+            .and_then(|p| p.child_by_field_name("left")),
+    };
+    names
+        .filter(|n| n.kind() == "identifier")
+        .is_some_and(|n| crate::worker::responses_read_alike(ctx, function, vec![n]))
+}
+
 /// What the statement does with the awaited results.
 enum Consumer<'t> {
     /// `name = await asyncio.gather(...)`
@@ -536,7 +595,7 @@ fn rewrite_fan_out<'t>(
     extra: &[String],
     fan_out: &FanOut<'t>,
     stays: bool,
-) -> Result<Fix, String> {
+) -> Result<(Fix, bool), String> {
     let sem = ctx.semantic;
     let at = fan_out.list_statement.unwrap_or(fan_out.statement);
     let backend = if stays {
@@ -581,7 +640,15 @@ fn rewrite_fan_out<'t>(
     let params: Vec<String> = (0..hop.args.len())
         .map(|i| sem.fresh_name(&format!("_item{i}")))
         .collect();
-    let args = params.join(", ");
+    // A worker written inside the comprehension (`partial(requests.get, f".../{i}")`) reads its
+    // variables: the helper takes them as parameters of the same names.
+    let captured = loop_variables_read(ctx, fan_out.comprehension, hop);
+    let args = captured
+        .iter()
+        .cloned()
+        .chain(params.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut edits = Vec::new();
     let call = match (worker, httpx) {
         (_, false) => {
@@ -641,7 +708,11 @@ fn rewrite_fan_out<'t>(
         .filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause"))
         .map(|c| ctx.text(c))
         .collect();
-    let spawn_args: Vec<&str> = hop.args.iter().map(|a| ctx.text(*a)).collect();
+    let spawn_args: Vec<&str> = captured
+        .iter()
+        .map(String::as_str)
+        .chain(hop.args.iter().map(|a| ctx.text(*a)))
+        .collect();
     let function =
         syntax::ancestor(fan_out.statement, "function_definition").ok_or("not in a function")?;
     let unit = function
@@ -739,10 +810,58 @@ fn rewrite_fan_out<'t>(
             crate::rule::seconds(ctx.settings.timeout)
         ));
     }
-    Ok(Fix {
-        edits,
-        imports: backend.imports(),
-        module_statements,
-        changes,
-    })
+    Ok((
+        Fix {
+            edits,
+            imports: backend.imports(),
+            module_statements,
+            changes,
+        },
+        httpx,
+    ))
 }
+
+/// The comprehension's loop variables that the worker and its keywords read, when the worker is
+/// written inside the comprehension, in the order they are bound.
+fn loop_variables_read<'t>(ctx: &Context<'_, 't>, comprehension: Node<'t>, hop: &Hop<'t>) -> Vec<String> {
+    let inside = comprehension.byte_range();
+    if !inside.contains(&hop.worker.start_byte()) {
+        return Vec::new();
+    }
+    let mut bound = Vec::new();
+    let mut cursor = comprehension.walk();
+    for clause in comprehension.named_children(&mut cursor) {
+        if clause.kind() == "for_in_clause" {
+            if let Some(left) = clause.child_by_field_name("left") {
+                identifiers_in(left, &mut |n| bound.push(ctx.text(n)));
+            }
+        }
+    }
+    let mut read: Vec<&str> = Vec::new();
+    for node in std::iter::once(hop.worker).chain(hop.keywords.iter().copied()) {
+        identifiers_in(node, &mut |n| {
+            let name = ctx.text(n);
+            if bound.contains(&name) && !read.contains(&name) {
+                read.push(name);
+            }
+        });
+    }
+    bound
+        .into_iter()
+        .filter(|b| read.contains(b))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Visits every identifier under `node`, nested scopes included.
+fn identifiers_in<'t>(node: Node<'t>, visit: &mut impl FnMut(Node<'t>)) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            visit(n);
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.children(&mut cursor));
+    }
+}
+

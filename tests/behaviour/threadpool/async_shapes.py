@@ -1,7 +1,9 @@
 """executor-wrapped-http: hops to threads awaited as async code writes them: a loop over the
-gathered results, and asyncio.wait."""
+gathered results, asyncio.wait, and a partial written inside the comprehension that reads its
+loop variable."""
 
 import asyncio
+import functools
 
 import requests
 
@@ -23,6 +25,20 @@ async def waited(urls):
     return sorted(t.result().status_code for t in done)
 
 
+async def by_id(base_url, n):
+    responses = await asyncio.gather(
+        *[
+            asyncio.to_thread(functools.partial(requests.get, f"{base_url}/users/{i}"))
+            for i in range(n)
+        ]
+    )
+    return [r.status_code for r in responses]
+
+
 async def main(base_url, n):
     urls = [f"{base_url}/users/{i}" for i in range(n)]
-    return {"statuses": await statuses(urls), "waited": await waited(urls)}
+    return {
+        "statuses": await statuses(urls),
+        "waited": await waited(urls),
+        "by_id": await by_id(base_url, n),
+    }
