@@ -1259,8 +1259,13 @@ fn rewrite<'t>(
         };
         callables.push(callable);
     }
+    let removed = if httpx {
+        removed_bindings(ctx, spawns, &container)
+    } else {
+        Vec::new()
+    };
     for (def, text) in &twins {
-        let others = references_elsewhere(ctx, *def, spawns);
+        let others = references_elsewhere(ctx, *def, spawns, &removed);
         let keep = others || matches!(container, Container::Variant { .. });
         let name = function_name(ctx, *def);
         if keep {
@@ -1295,19 +1300,9 @@ fn rewrite<'t>(
     // A worker named by `fn = functools.partial(...)` is written out where it was used; the
     // binding goes when nothing else reads the name.
     if httpx {
-        for spawn in spawns {
-            let Some(statement) = crate::worker::binding_statement(ctx, spawn.worker_node) else {
-                continue;
-            };
-            let name = ctx.text(spawn.worker_node);
-            let scope = container.function().unwrap_or(ctx.semantic.root());
-            let uses = identifier_count(ctx, scope, name);
-            let spawned = spawns
-                .iter()
-                .filter(|s| ctx.text(s.worker_node) == name)
-                .count();
+        for statement in removed_bindings(ctx, spawns, &container) {
             let range = ctx.node_lines(statement);
-            if uses == spawned + 1 && !edits.iter().any(|e| e.range == range) {
+            if !edits.iter().any(|e| e.range == range) {
                 edits.push(Edit {
                     range,
                     text: String::new(),
@@ -1411,6 +1406,24 @@ fn rewrite<'t>(
             Use::List { node } => {
                 let coroutine = call_args(&items);
                 let statement = top_statement(site, *node).ok_or("no statement")?;
+                // `results = ex.map(...)` read later inside the block: the iterator gave each
+                // result as it came, in order; the list holds them once all have finished.
+                let lazy = spawn.method != "map" || site.class.api == Api::Executor;
+                if *node == spawn.call
+                    && lazy
+                    && node.parent().is_some_and(|p| p.kind() == "assignment")
+                    && !read_after_block(ctx, site, spawn.call)
+                {
+                    changes.push(format!(
+                        "the code reading the results runs once every request has finished, \
+                         where the map's iterator gave each result as soon as {}",
+                        if spawn.method == "imap_unordered" {
+                            "it was done"
+                        } else {
+                            "it and those before it were done"
+                        }
+                    ));
+                }
                 if map_group {
                     group_needed = true;
                     let tasks = names.fresh("_tasks");
@@ -2695,13 +2708,48 @@ fn lambda_helper<'t>(
 }
 
 /// Whether the function `def` is referenced anywhere but in its own definition and the spawns.
-fn references_elsewhere<'t>(ctx: &Context<'_, 't>, def: Node<'t>, spawns: &[Spawn<'t>]) -> bool {
+/// The statements binding a worker's name to a partial or a lambda (`fn = partial(...)`) that
+/// nothing but the spawns reads: the rewrite writes the value out where it was used, and they go.
+fn removed_bindings<'t>(
+    ctx: &Context<'_, 't>,
+    spawns: &[Spawn<'t>],
+    container: &Container<'t>,
+) -> Vec<Node<'t>> {
+    let mut removed = Vec::new();
+    for spawn in spawns {
+        let Some(statement) = crate::worker::binding_statement(ctx, spawn.worker_node) else {
+            continue;
+        };
+        let name = ctx.text(spawn.worker_node);
+        let scope = container.function().unwrap_or(ctx.semantic.root());
+        let uses = identifier_count(ctx, scope, name);
+        let spawned = spawns
+            .iter()
+            .filter(|s| ctx.text(s.worker_node) == name)
+            .count();
+        if uses == spawned + 1 && !removed.contains(&statement) {
+            removed.push(statement);
+        }
+    }
+    removed
+}
+
+/// Whether anything but the spawns (and the bindings the rewrite removes) refers to `def`.
+fn references_elsewhere<'t>(
+    ctx: &Context<'_, 't>,
+    def: Node<'t>,
+    spawns: &[Spawn<'t>],
+    removed: &[Node<'t>],
+) -> bool {
     let name = function_name(ctx, def);
     let mut stack = vec![ctx.semantic.root()];
     while let Some(node) = stack.pop() {
         if node.kind() == "identifier"
             && ctx.text(node) == name
             && !def.byte_range().contains(&node.start_byte())
+            && !removed
+                .iter()
+                .any(|r| r.byte_range().contains(&node.start_byte()))
             && !spawns
                 .iter()
                 .any(|s| s.worker_node.byte_range().contains(&node.start_byte()))
