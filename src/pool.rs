@@ -32,7 +32,7 @@ use crate::http::{function_name, map_exception, pool_limit, Backend};
 use crate::rule::{Context, Edit, Fix};
 use crate::settings::{HttpClient, PyVersion};
 use crate::syntax;
-use crate::worker::{classify_worker, classify_worker_with, Worker};
+use crate::worker::{classify_worker_with, Worker};
 
 /// Words one of which a file must hold for a pool in it to do network I/O corral knows: the
 /// libraries the network model reads (configured `network-calls` modules count too).
@@ -569,7 +569,7 @@ fn spawn_of<'t>(ctx: &Context<'_, 't>, call: Node<'t>, name: &str, api: Api) -> 
     };
     let worker = match family {
         Family::Submit => classify_worker_with(ctx, *worker_node, &args),
-        Family::Map => classify_worker(ctx, *worker_node),
+        Family::Map => classify_worker_with(ctx, *worker_node, &repeated_items(ctx, &args)),
     };
     Some(Spawn {
         call,
@@ -580,6 +580,42 @@ fn spawn_of<'t>(ctx: &Context<'_, 't>, call: Node<'t>, name: &str, api: Api) -> 
         args,
         keywords,
     })
+}
+
+/// What a map hands its worker at each position, where every item is the same value:
+/// `[session] * len(urls)`, `itertools.repeat(session)`; the iterable itself elsewhere, which
+/// stands for nothing the worker can call.
+fn repeated_items<'t>(ctx: &Context<'_, 't>, iterables: &[Node<'t>]) -> Vec<Node<'t>> {
+    iterables
+        .iter()
+        .map(|it| {
+            let repeated = match it.kind() {
+                "binary_operator"
+                    if it
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| ctx.text(o) == "*") =>
+                {
+                    [
+                        it.child_by_field_name("left"),
+                        it.child_by_field_name("right"),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .find(|side| side.kind() == "list" && side.named_child_count() == 1)
+                    .and_then(|list| list.named_child(0))
+                }
+                "call" => it
+                    .child_by_field_name("function")
+                    .and_then(|f| ctx.semantic.qualified_name(f))
+                    .filter(|q| q == "itertools.repeat")
+                    .and_then(|_| it.child_by_field_name("arguments"))
+                    .and_then(|a| a.named_child(0))
+                    .filter(|a| a.kind() != "keyword_argument"),
+                _ => None,
+            };
+            repeated.unwrap_or(*it)
+        })
+        .collect()
 }
 
 /// The spawns of the pool's block; every use of the pool there must be one. On an error, the

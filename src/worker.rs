@@ -788,7 +788,26 @@ fn judge_call<'t>(
         let Some(body) = def.child_by_field_name("body") else {
             return Call::Plain;
         };
-        let inner = judge_body(ctx, body, &[], depth - 1, seen);
+        // What it is handed that the caller was handed (or holds) goes along: `fetch(session, u)`.
+        let handed: Vec<Node<'t>> = {
+            let (positional, _) = ctx.split_arguments(call);
+            positional
+                .into_iter()
+                .map(|a| {
+                    (a.kind() == "identifier")
+                        .then(|| {
+                            params
+                                .iter()
+                                .find(|(p, _)| *p == ctx.text(a))
+                                .map(|(_, v)| *v)
+                        })
+                        .flatten()
+                        .unwrap_or(a)
+                })
+                .collect()
+        };
+        let bound = parameter_bindings(ctx, def, false, &handed);
+        let inner = judge_body(ctx, body, &bound, depth - 1, seen);
         return match (inner.network, inner.httpx) {
             (Some(net), _) => Call::Network(
                 format!("{shown} → {net}"),

@@ -773,6 +773,11 @@ fn threadpool_network_io_that_keeps_its_library_runs_through_to_thread_bounded()
             5,
             &["asyncio.to_thread, download_site"][..],
         ),
+        (
+            "shared_session.py",
+            4,
+            &["_bounded(asyncio.to_thread, status, _item0, _item1)"][..],
+        ),
     ] {
         let before = manifest_dir()
             .join("tests/behaviour/threadpool")
