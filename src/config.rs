@@ -97,9 +97,19 @@ pub fn declares_httpx(dir: &Path) -> Option<bool> {
     dir.ancestors().find_map(own_httpx)
 }
 
+/// Async clients of network libraries that thread-pool rewrites keep in threads: a project that
+/// declares one has chosen where those calls go, and corral reports them instead.
+pub const ASYNC_CLIENTS: &[&str] = &["aiobotocore", "aioboto3", "aiosmtplib", "aioftp"];
+
 /// Whether `dir`'s own project metadata (`pyproject.toml`, `setup.cfg`, `requirements*.txt`)
 /// mentions httpx; `None` when it holds none.
 pub fn own_httpx(dir: &Path) -> Option<bool> {
+    own_mentions(dir).map(|found| found.contains(&"httpx"))
+}
+
+/// Which of httpx and the [`ASYNC_CLIENTS`] `dir`'s own project metadata mentions; `None` when
+/// it holds none.
+pub fn own_mentions(dir: &Path) -> Option<Vec<&'static str>> {
     let entries = std::fs::read_dir(dir).ok()?;
     let metadata: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -113,13 +123,23 @@ pub fn own_httpx(dir: &Path) -> Option<bool> {
     if metadata.is_empty() {
         return None;
     }
-    Some(metadata.iter().any(|p| {
-        std::fs::read_to_string(p).is_ok_and(|text| {
+    let texts: Vec<String> = metadata
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let mentions = |package: &str| {
+        texts.iter().any(|text| {
             text.lines()
                 .map(|l| l.split('#').next().unwrap_or_default())
-                .any(|l| l.contains("httpx"))
+                .any(|l| l.contains(package))
         })
-    }))
+    };
+    Some(
+        std::iter::once("httpx")
+            .chain(ASYNC_CLIENTS.iter().copied())
+            .filter(|p| mentions(p))
+            .collect(),
+    )
 }
 
 /// Reads the configuration governing `dir`: the nearest directory at or above it holding a

@@ -168,6 +168,8 @@ pub struct Resolver {
     nearest: Cache<Loaded>,
     /// Per directory: whether the nearest project metadata at or above it declares httpx.
     httpx: Cache<Option<bool>>,
+    /// Per directory: the async clients ([`config::ASYNC_CLIENTS`]) that metadata declares.
+    async_clients: Cache<Vec<&'static str>>,
     /// The working directory, which relative paths are under.
     cwd: Option<PathBuf>,
 }
@@ -179,6 +181,7 @@ impl Resolver {
             packages: Mutex::new(HashMap::new()),
             nearest: Mutex::new(HashMap::new()),
             httpx: Mutex::new(HashMap::new()),
+            async_clients: Mutex::new(HashMap::new()),
             cwd: std::env::current_dir().ok(),
         }
     }
@@ -201,6 +204,19 @@ impl Resolver {
                 None => Ok(Arc::new(PackageConfig::default())),
             },
             Err(e) => Err(format!("{e:#}")),
+        })
+    }
+
+    /// The async clients the nearest project metadata at or above `dir` declares.
+    fn async_clients(&self, dir: &Path) -> Vec<&'static str> {
+        memo(&self.async_clients, dir, || {
+            match config::own_mentions(dir) {
+                Some(found) => found.into_iter().filter(|p| *p != "httpx").collect(),
+                None => dir
+                    .parent()
+                    .map(|p| self.async_clients(p))
+                    .unwrap_or_default(),
+            }
         })
     }
 
@@ -232,6 +248,7 @@ impl Resolver {
             .max_concurrency
             .or(cfg.max_concurrency)
             .unwrap_or(settings.max_concurrency);
+        settings.async_clients = self.async_clients(dir);
         settings.http_client = match (o.http_client, package.declares_httpx) {
             (HttpClient::Auto, Some(false)) => {
                 settings.httpx_missing = true;

@@ -302,6 +302,20 @@ fn boto_made(class: &str, method: &str) -> Option<&'static str> {
     }
 }
 
+/// The async client libraries that serve calls on a receiver of this class, among those a
+/// project may declare: aiobotocore or aioboto3 for boto3, aiosmtplib, aioftp.
+pub fn async_alternatives(class: &str) -> &'static [&'static str] {
+    if is_boto(class) {
+        &["aiobotocore", "aioboto3"]
+    } else if class.starts_with("smtplib.") {
+        &["aiosmtplib"]
+    } else if class.starts_with("ftplib.") {
+        &["aioftp"]
+    } else {
+        &[]
+    }
+}
+
 fn is_boto(class: &str) -> bool {
     ["boto3", "botocore"]
         .iter()

@@ -1014,6 +1014,9 @@ fn rewrite<'t>(
     site: &Site<'t>,
     spawns: &[Spawn<'t>],
 ) -> Result<(Fix, String), String> {
+    if let Some(why) = spawns.iter().find_map(|s| s.worker.declined()) {
+        return Err(why.to_string());
+    }
     let container = container(ctx, site)?;
     let swapped: Vec<Spawn<'t>>;
     let spawns = match read_alike_spawns(ctx, site, spawns, &container) {

@@ -74,6 +74,9 @@ pub struct Settings {
     /// thread pool does network I/O (`--library-variants`, `library-variants = true`), instead of
     /// only a report.
     pub library_variants: bool,
+    /// The async clients of network libraries the project declares (`aiosmtplib`, ...): the
+    /// calls they serve are reported, not kept in threads.
+    pub async_clients: Vec<&'static str>,
 }
 
 /// The HTTP client a rewrite to asyncio uses.
@@ -112,6 +115,7 @@ impl Default for Settings {
             target_from_syntax: false,
             network_calls: Vec::new(),
             library_variants: false,
+            async_clients: Vec::new(),
         }
     }
 }

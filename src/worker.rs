@@ -44,11 +44,22 @@ pub enum Worker<'t> {
     Lambda { lambda: Node<'t> },
     /// Network I/O that keeps its library and runs through `asyncio.to_thread`, with why.
     Thread { why: String },
+    /// Network I/O the project has declared an async client for (`aiosmtplib`, ...): corral
+    /// does not translate to it, and threads are not what the project chose, so it reports.
+    Declined { why: String },
 }
 
 impl Worker<'_> {
     pub fn is_network(&self) -> bool {
         !matches!(self, Worker::NotNetwork)
+    }
+
+    /// Why corral leaves the worker to the user, if it does.
+    pub fn declined(&self) -> Option<&str> {
+        match self {
+            Worker::Declined { why } => Some(why),
+            _ => None,
+        }
     }
 
     /// Why the worker stays in a thread even with httpx chosen, if it does.
@@ -373,6 +384,12 @@ fn worker_of<'t>(ctx: &Context<'_, 't>, callable: Node<'t>, args: &[Node<'t>]) -
                 return function_worker(ctx, def, name, receiver, args, Vec::new(), Vec::new());
             }
             match blocking_callable(ctx, callable) {
+                Some(b) if declared_async_client(ctx, callable, None).is_some() => {
+                    let lib = declared_async_client(ctx, callable, None).unwrap_or_default();
+                    Worker::Declined {
+                        why: declined_reason(&b.shown, lib),
+                    }
+                }
                 Some(b) => match b.kind {
                     BlockingKind::RequestsFunction(verb) => Worker::Call {
                         verb,
@@ -534,6 +551,9 @@ fn lambda_worker<'t>(ctx: &Context<'_, 't>, lambda: Node<'t>) -> Worker<'t> {
     if judged.network.is_none() {
         return Worker::NotNetwork;
     }
+    if let Some(why) = judged.declined {
+        return Worker::Declined { why };
+    }
     match judged.httpx {
         Ok(()) => Worker::Lambda { lambda },
         Err(why) => Worker::Thread {
@@ -565,6 +585,9 @@ fn function_worker<'t>(
     let judged = judge_body(ctx, body, &params, DEPTH, &mut seen);
     if judged.network.is_none() {
         return Worker::NotNetwork;
+    }
+    if let Some(why) = judged.declined {
+        return Worker::Declined { why };
     }
     let decorated = def
         .parent()
@@ -622,6 +645,8 @@ fn parameter_bindings<'t>(
 struct Judged {
     /// The first network call it makes, for messages: `requests.get`, or `helper` → `...`.
     network: Option<String>,
+    /// Why corral leaves it to the user, when it calls what the project has an async client for.
+    declined: Option<String>,
     /// Whether its requests calls can be awaited on an `httpx.AsyncClient` with the rest
     /// unchanged, or what stops that.
     httpx: Result<(), String>,
@@ -640,6 +665,7 @@ fn judge_body<'t>(
     // Why the network calls themselves stay in a thread comes first in messages.
     let mut network_problem: Option<String> = None;
     let mut request_problem: Option<String> = None;
+    let mut declined: Option<String> = None;
     let mut weak: Option<String> = None;
     let mut problem: Option<String> = None;
     let mut mutates: Vec<String> = Vec::new();
@@ -672,6 +698,9 @@ fn judge_body<'t>(
                             }
                             Some(Stays::Does(why)) => {
                                 request_problem.get_or_insert(why);
+                            }
+                            Some(Stays::Declined(why)) => {
+                                declined.get_or_insert(why);
                             }
                             None => {}
                         }
@@ -719,6 +748,7 @@ fn judge_body<'t>(
     }
     Judged {
         network,
+        declined,
         httpx: network_problem
             .or(request_problem)
             .or(problem)
@@ -744,6 +774,30 @@ enum Stays {
     Through(String),
     /// What the requests call does that httpx would not, as a verb phrase: "passes verify= ...".
     Does(String),
+    /// Why corral leaves it to the user: the project declares an async client for it.
+    Declined(String),
+}
+
+/// The async client the project declares for calls on `receiver` (or on the callee's object).
+fn declared_async_client<'t>(
+    ctx: &Context<'_, 't>,
+    callee: Node<'t>,
+    receiver: Option<Node<'t>>,
+) -> Option<&'static str> {
+    let receiver = receiver.or_else(|| callee.child_by_field_name("object"))?;
+    let class = network::origin(ctx, receiver)?.class;
+    network::async_alternatives(&class)
+        .iter()
+        .copied()
+        .find(|lib| ctx.settings.async_clients.contains(lib))
+}
+
+fn declined_reason(shown: &str, lib: &str) -> String {
+    format!(
+        "`{shown}` has an async client the project declares ({lib}), which corral does not \
+         translate calls to; keeping it in threads is not what the project chose, so the move is \
+         left to you"
+    )
 }
 
 fn judge_call<'t>(
@@ -758,6 +812,10 @@ fn judge_call<'t>(
         return Call::Plain;
     };
     if let Some(b) = network::blocking_call(ctx, call) {
+        if let Some(lib) = declared_async_client(ctx, callee, None) {
+            let why = declined_reason(&b.shown, lib);
+            return Call::Network(b.shown, Some(Stays::Declined(why)));
+        }
         let stays = match &b.kind {
             BlockingKind::RequestsFunction(verb) => {
                 requests_call_stays(ctx, call, verb).map(Stays::Does)
@@ -769,6 +827,10 @@ fn judge_call<'t>(
     // A session or client handed in by the pool's arguments.
     if let Some(handed) = handed_in_receiver(ctx, callee, params) {
         if let Some(b) = network::blocking_call_on(ctx, callee, handed) {
+            if let Some(lib) = declared_async_client(ctx, callee, Some(handed)) {
+                let why = declined_reason(&b.shown, lib);
+                return Call::Network(b.shown, Some(Stays::Declined(why)));
+            }
             let stays = b.stays_in_a_thread().map(Stays::Through);
             return Call::Network(b.shown, stays);
         }
@@ -808,6 +870,9 @@ fn judge_call<'t>(
         };
         let bound = parameter_bindings(ctx, def, false, &handed);
         let inner = judge_body(ctx, body, &bound, depth - 1, seen);
+        if let (Some(net), Some(why)) = (&inner.network, inner.declined) {
+            return Call::Network(format!("{shown} → {net}"), Some(Stays::Declined(why)));
+        }
         return match (inner.network, inner.httpx) {
             (Some(net), _) => Call::Network(
                 format!("{shown} → {net}"),

@@ -431,3 +431,41 @@ fn http_client_auto_follows_each_packages_dependencies() {
     let forced = text(&corral(dir.path(), &["diff", "--http-client", "httpx"]).stdout);
     assert_eq!(forced.matches("httpx.AsyncClient(").count(), 2);
 }
+
+#[test]
+fn a_declared_async_client_turns_a_move_to_threads_into_a_report() {
+    let script = "import smtplib\nfrom concurrent.futures import ThreadPoolExecutor\n\n\ndef send(message):\n    with smtplib.SMTP(\"mail.example.com\", timeout=10) as smtp:\n        smtp.send_message(message)\n\n\ndef send_all(messages):\n    with ThreadPoolExecutor(max_workers=4) as pool:\n        list(pool.map(send, messages))\n\n\nif __name__ == \"__main__\":\n    send_all([])\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "declares/pyproject.toml",
+        "[project]\nname = \"a\"\nrequires-python = \">=3.11\"\ndependencies = [\"aiosmtplib>=3\"]\n",
+    );
+    write(dir.path(), "declares/mail.py", script);
+    write(
+        dir.path(),
+        "plain/pyproject.toml",
+        "[project]\nname = \"b\"\nrequires-python = \">=3.11\"\ndependencies = []\n",
+    );
+    write(dir.path(), "plain/mail.py", script);
+    let out = corral(dir.path(), &["check"]);
+    let stdout = text(&out.stdout);
+    let line = |package: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(&format!("{package}/mail.py:")))
+            .unwrap_or_else(|| panic!("{package} in {stdout}"))
+            .to_string()
+    };
+    let declared = line("declares");
+    assert!(
+        declared.contains("has an async client the project declares (aiosmtplib)")
+            && !declared.contains("[*]"),
+        "{declared}"
+    );
+    let plain = line("plain");
+    assert!(
+        plain.contains("[*]") && plain.contains("asyncio.to_thread"),
+        "{plain}"
+    );
+}

@@ -165,6 +165,9 @@ fn judge<'t>(ctx: &Context<'_, 't>, hop: &Hop<'t>) -> Option<(Finding, std::ops:
         ))
     };
     // Network I/O that keeps its library: a fan-out of it is still bounded, through to_thread.
+    if let Some(why) = worker.declined() {
+        return report(why.to_string(), hop.call.byte_range());
+    }
     let stays = match &worker {
         Worker::Thread { why } => Some(why.clone()),
         Worker::Lambda { .. } => Some("a lambda, which corral moves only inside a pool".into()),
