@@ -645,6 +645,18 @@ fn moved(program: &Path, flags: &[&str], shapes: &[&str]) -> (tempfile::TempDir,
     (dir, after)
 }
 
+/// A program of the thread-pool behaviour tests: a name in `tests/behaviour/threadpool`, or a
+/// case file (by its path in the repository) that is a runnable program too.
+fn threadpool_program(program: &str) -> PathBuf {
+    if program.contains('/') {
+        manifest_dir().join(program)
+    } else {
+        manifest_dir()
+            .join("tests/behaviour/threadpool")
+            .join(program)
+    }
+}
+
 /// The rewrite ran the same requests as the original, never more at once than `bound`, and
 /// still several at once.
 fn held(name: &str, original: &Run, moved: &Run, bound: u64) {
@@ -676,9 +688,7 @@ fn threadpool_in_module_code_moves_into_main_keeping_output_and_bound() {
         ),
         ("top_level.py", 3, "\nasyncio.run(main())"),
     ] {
-        let before = manifest_dir()
-            .join("tests/behaviour/threadpool")
-            .join(program);
+        let before = threadpool_program(program);
         let original = run_script(&before, 30);
         for target in ["py311", "py39"] {
             let flags = ["--http-client", "httpx", "--target-version", target];
@@ -703,7 +713,7 @@ fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results
         ),
         ("bound_method.py", 4, &["self.fetch_async, _client"][..]),
         (
-            "responses.py",
+            "transforms/threadpool-network-io/cases/positive_responses_read.py",
             4,
             &[
                 "_tg.create_task(_bounded(_client.get, _item0))",
@@ -724,9 +734,7 @@ fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results
             &["asyncio.as_completed(", "asyncio.create_task("][..],
         ),
     ] {
-        let before = manifest_dir()
-            .join("tests/behaviour/threadpool")
-            .join(program);
+        let before = threadpool_program(program);
         let original = run_program(&before, 30);
         let flags = ["--http-client", "httpx", "--target-version", "py311"];
         let (_dir, after) = moved(&before, &flags, shapes);
@@ -746,9 +754,7 @@ fn threadpool_futures_are_read_where_they_were() {
             &["except httpx.HTTPStatusError:"][..],
         ),
     ] {
-        let before = manifest_dir()
-            .join("tests/behaviour/threadpool")
-            .join(program);
+        let before = threadpool_program(program);
         let original = run_program(&before, 30);
         let flags = ["--http-client", "httpx", "--target-version", "py39"];
         let (_dir, after) = moved(&before, &flags, shapes);
@@ -774,14 +780,12 @@ fn threadpool_network_io_that_keeps_its_library_runs_through_to_thread_bounded()
             &["asyncio.to_thread, download_site"][..],
         ),
         (
-            "shared_session.py",
+            "transforms/threadpool-network-io/cases/positive_shared_session.py",
             4,
             &["_bounded(asyncio.to_thread, status, _item0, _item1)"][..],
         ),
     ] {
-        let before = manifest_dir()
-            .join("tests/behaviour/threadpool")
-            .join(program);
+        let before = threadpool_program(program);
         let original = run_script(&before, 30);
         let flags = ["--http-client", "httpx", "--target-version", "py311"];
         let (_dir, after) = moved(&before, &flags, shapes);
