@@ -1769,9 +1769,9 @@ fn rewrite<'t>(
     }
     if httpx {
         changes.push(format!(
-            "requests gives way to one httpx.AsyncClient: redirects are still followed, every \
-             request has an explicit {} s timeout where requests had none, exceptions are \
-             httpx's, and httpx becomes a dependency",
+            "requests gives way to one httpx.AsyncClient: redirects are still followed, a \
+             request that had no timeout gets an explicit {} s one, exceptions are httpx's, and \
+             httpx becomes a dependency",
             crate::rule::seconds(ctx.settings.timeout)
         ));
     } else if limit.parse::<u32>().is_ok_and(|n| n <= 5) {

@@ -207,21 +207,12 @@ fn returns_a_response<'t>(ctx: &Context<'_, 't>, def: Node<'t>) -> bool {
         if syntax::is_nested_scope(node) {
             continue;
         }
-        if node.kind() == "return_statement" {
-            let value = node.named_child(0);
-            let response = value.is_some_and(|v| match v.kind() {
-                "call" => is_requests_call(ctx, v),
-                "identifier" => ctx.semantic.origin(v).is_some_and(|b| {
-                    b.kind == BindingKind::Assignment
-                        && b.node
-                            .child_by_field_name("right")
-                            .is_some_and(|r| is_requests_call(ctx, r))
-                }),
-                _ => false,
-            });
-            if response {
-                return true;
-            }
+        if node.kind() == "return_statement"
+            && node
+                .named_child(0)
+                .is_some_and(|v| holds_a_response(ctx, v))
+        {
+            return true;
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
@@ -249,6 +240,10 @@ pub fn responses_read_alike<'t>(
     scope: Node<'t>,
     names: Vec<Node<'t>>,
 ) -> bool {
+    // A pattern (`for uid, resp in ...`) unpacks what corral does not follow.
+    if names.iter().any(|n| n.kind() != "identifier") {
+        return false;
+    }
     read_alike_all(ctx, scope, names.into_iter().map(|n| (n, scope)).collect())
 }
 
@@ -365,6 +360,34 @@ fn read_alike<'t>(ctx: &Context<'_, 't>, use_: Node<'t>) -> Option<Vec<(Node<'t>
                 .then(|| vec![(target, loop_of(loop_))])
         }
         _ => None,
+    }
+}
+
+/// Whether a returned value is, or holds, a requests response: `requests.get(...)`, a name
+/// bound to one, or a tuple, list or dict with one among its items (`return uid, resp`).
+fn holds_a_response<'t>(ctx: &Context<'_, 't>, value: Node<'t>) -> bool {
+    match value.kind() {
+        "call" => is_requests_call(ctx, value),
+        "identifier" => ctx.semantic.origin(value).is_some_and(|b| {
+            b.kind == BindingKind::Assignment
+                && b.node
+                    .child_by_field_name("right")
+                    .is_some_and(|r| is_requests_call(ctx, r))
+        }),
+        "tuple"
+        | "list"
+        | "set"
+        | "expression_list"
+        | "parenthesized_expression"
+        | "dictionary"
+        | "pair" => {
+            let mut cursor = value.walk();
+            let found = value
+                .named_children(&mut cursor)
+                .any(|item| holds_a_response(ctx, item));
+            found
+        }
+        _ => false,
     }
 }
 

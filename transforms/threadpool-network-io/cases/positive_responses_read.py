@@ -38,12 +38,24 @@ def oks(base_url, n):
     return sorted(found)
 
 
+def status_of(base_url, uid):
+    return uid, requests.get(f"{base_url}/users/{uid}", timeout=5)
+
+
+def answered(base_url, n):
+    # The worker hands back (uid, response); the caller reads `.ok`: requests stays.
+    with ThreadPoolExecutor(max_workers=4) as ex:
+        pairs = ex.map(status_of, [base_url] * n, range(n))
+        return sorted(uid for uid, resp in pairs if resp.ok)
+
+
 def main(base_url, n):
     return {
         "statuses": statuses(base_url, n),
         "healthy": healthy(base_url, n),
         "first_ids": first_ids(base_url, n),
         "oks": oks(base_url, n),
+        "answered": answered(base_url, n),
     }
 
 
