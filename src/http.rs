@@ -756,7 +756,11 @@ pub fn twin_of<'t>(
         .ok_or("corral could not name the client parameter")?;
     let existing = sibling_def(ctx, def, &wanted);
     if let Some(existing) = existing {
-        if async_twin(ctx, def, &wanted, client).as_deref() == Some(ctx.text(existing)) {
+        // Alike up to line ends: a twin written into a CRLF file has them mixed.
+        let alike = |text: &str| text.replace("\r\n", "\n");
+        if async_twin(ctx, def, &wanted, client).map(|t| alike(&t))
+            == Some(alike(ctx.text(existing)))
+        {
             return Ok((wanted, None));
         }
     }

@@ -1018,6 +1018,12 @@ fn rewrite<'t>(
         return Err(why.to_string());
     }
     let container = container(ctx, site)?;
+    let region = container.function().unwrap_or(ctx.semantic.root());
+    if mixes_tabs_and_spaces(ctx.text(region)) {
+        return Err(
+            "its indentation mixes tabs and spaces, which corral does not re-indent".into(),
+        );
+    }
     let swapped: Vec<Spawn<'t>>;
     let spawns = match read_alike_spawns(ctx, site, spawns, &container) {
         Some(alike) => {
@@ -1835,6 +1841,20 @@ fn rewrite<'t>(
 }
 
 /// `await asyncio.gather(*[...])`, under `asyncio.wait_for` when the map had a timeout.
+/// Whether lines of `text` are indented with tabs and others with spaces, or one line with both.
+fn mixes_tabs_and_spaces(text: &str) -> bool {
+    let (mut tabs, mut spaces) = (false, false);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        tabs |= indent.contains('\t');
+        spaces |= indent.contains(' ');
+        if tabs && spaces {
+            return true;
+        }
+    }
+    false
+}
+
 /// The spawns again, with httpx's workers for those that keep requests only because they hand
 /// responses back, when every read of the results is seen and httpx's responses read the same
 /// there; `None` when nothing changes.

@@ -836,7 +836,12 @@ fn loop_variables_read<'t>(ctx: &Context<'_, 't>, comprehension: Node<'t>, hop: 
     for clause in comprehension.named_children(&mut cursor) {
         if clause.kind() == "for_in_clause" {
             if let Some(left) = clause.child_by_field_name("left") {
-                identifiers_in(left, &mut |n| bound.push(ctx.text(n)));
+                identifiers_in(left, &mut |n| {
+                    // `for i in xs for i in ys`: one parameter, bound to the value in use.
+                    if !bound.contains(&ctx.text(n)) {
+                        bound.push(ctx.text(n));
+                    }
+                });
             }
         }
     }
