@@ -588,6 +588,18 @@ fn pass_edits(
     edits.extend(header_edits(root, text, &modules, &statements, first_edit));
     for edit in &mut edits {
         edit.text = source.with_newlines(&edit.text).into_owned();
+        // A node can end between a CR and its LF (a comment takes the CR in): where an edit
+        // meets the other half of a CRLF, it must not bring a CR of its own.
+        let bytes = text.as_bytes();
+        if edit.text.ends_with('\r') && bytes.get(edit.range.end) == Some(&b'\r') {
+            edit.text.pop();
+        }
+        if edit.text.starts_with("\r\n")
+            && edit.range.start > 0
+            && bytes.get(edit.range.start - 1) == Some(&b'\r')
+        {
+            edit.text.remove(0);
+        }
     }
     edits
 }

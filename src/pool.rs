@@ -1018,6 +1018,16 @@ fn rewrite<'t>(
         return Err(why.to_string());
     }
     let container = container(ctx, site)?;
+    let first_statement = site.body.and_then(|b| {
+        let mut cursor = b.walk();
+        let first = b
+            .named_children(&mut cursor)
+            .find(|n| n.kind() != "comment");
+        first
+    });
+    if first_statement.is_some_and(|first| !ctx.starts_line(first.start_byte())) {
+        return Err("its block stands on the `with` line, which corral does not move".into());
+    }
     let region = container.function().unwrap_or(ctx.semantic.root());
     if mixes_tabs_and_spaces(ctx.text(region)) {
         return Err(
