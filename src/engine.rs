@@ -510,11 +510,10 @@ fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
             // A transform's own edits must not overlap; such a fix is never applied.
             continue;
         }
-        if fix
-            .edits
-            .iter()
-            .any(|e| continues_a_blank_line(text, e.range.start))
-        {
+        if fix.edits.iter().any(|e| {
+            continues_a_blank_line(text, e.range.start)
+                || holds_a_continued_blank_line(text, &e.range)
+        }) {
             continue;
         }
         let span = fix.span();
@@ -548,6 +547,23 @@ fn continues_a_blank_line(text: &str, offset: usize) -> bool {
     before[start..]
         .iter()
         .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
+}
+
+/// Whether the text an edit replaces holds a blank line continued with a backslash (`  \`):
+/// re-indented, such a line would lend the statement after it an indentation of its own.
+fn holds_a_continued_blank_line(text: &str, range: &std::ops::Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let end = range.end.min(bytes.len());
+    memchr::memchr_iter(b'\\', &bytes[range.start..end]).any(|i| {
+        let at = range.start + i;
+        let ends_line = matches!(bytes.get(at + 1), Some(b'\n'))
+            || (bytes.get(at + 1) == Some(&b'\r') && bytes.get(at + 2) == Some(&b'\n'));
+        let line = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |j| j + 1);
+        ends_line
+            && bytes[line..at]
+                .iter()
+                .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
+    })
 }
 
 fn edits_are_disjoint(edits: &[Edit]) -> bool {

@@ -235,3 +235,27 @@ fn a_pool_whose_block_stands_on_the_with_line_is_reported_not_moved() {
         "reported with the reason"
     );
 }
+
+/// A loop body whose first line is a blank line continued with a backslash, inside a pool the
+/// rewrite re-indents: the `\` line moved with the block and lent the statement after it its
+/// own indentation, so the rewrite did not compile. A fix whose edits hold such a line is not
+/// applied. Found by the CI fuzz smoke (seed 2) after the thread-pool work landed.
+#[test]
+fn a_block_holding_a_continued_blank_line_is_not_reindented() {
+    let text = "import concurrent.futures\n\nimport requests\n\n\n\
+                def size(url):\n    return len(requests.get(url, timeout=5).content)\n\n\n\
+                def sizes(urls):\n    seen = []\n    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as ex:\n        \
+                futures = {ex.submit(size, u): u for u in urls}\n        for fut in concurrent.futures.as_completed(futures):\n\
+                \\\n            seen.append(fut.result())\n    return seen\n\n\n\
+                if __name__ == \"__main__\":\n    print(sizes([]))\n";
+    assert!(python_compiles(text));
+    let settings = Settings {
+        target: "py313".parse().unwrap(),
+        ..Settings::default()
+    };
+    let outcome = fix(text, &settings);
+    if let Some(fixed) = &outcome.fixed {
+        assert!(python_compiles(fixed), "{fixed}");
+    }
+    assert!(!outcome.findings.is_empty(), "still reported");
+}
