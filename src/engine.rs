@@ -513,6 +513,7 @@ fn non_overlapping<'f>(findings: &'f [Finding], text: &str) -> Vec<&'f Fix> {
         if fix.edits.iter().any(|e| {
             continues_a_blank_line(text, e.range.start)
                 || holds_a_continued_blank_line(text, &e.range)
+                || (e.text.contains('\n') && indent_mixes_tabs_and_spaces(text, e.range.start))
         }) {
             continue;
         }
@@ -564,6 +565,19 @@ fn holds_a_continued_blank_line(text: &str, range: &std::ops::Range<usize>) -> b
                 .iter()
                 .all(|c| matches!(c, b' ' | b'\t' | b'\x0c'))
     })
+}
+
+/// Whether the line holding `offset` is indented with both tabs and spaces: Python reads such
+/// indentation by tab stops, so lines a fix adds there could not be indented to match it.
+fn indent_mixes_tabs_and_spaces(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let line = memchr::memrchr(b'\n', &bytes[..offset.min(bytes.len())]).map_or(0, |i| i + 1);
+    let indent = &bytes[line..];
+    let width = indent
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t'))
+        .count();
+    indent[..width].contains(&b' ') && indent[..width].contains(&b'\t')
 }
 
 fn edits_are_disjoint(edits: &[Edit]) -> bool {

@@ -2737,9 +2737,26 @@ fn map_items(ctx: &Context, names: &mut Names, spawn: &Spawn) -> (String, String
     if spawn.family != Family::Map {
         return (String::new(), String::new());
     }
+    // Written after `in` or as an argument: what binds looser than that keeps its meaning in
+    // parentheses.
+    let operand = |a: Node| -> String {
+        let text = ctx.text(a);
+        if matches!(
+            a.kind(),
+            "lambda"
+                | "conditional_expression"
+                | "named_expression"
+                | "boolean_operator"
+                | "not_operator"
+        ) {
+            format!("({text})")
+        } else {
+            text.to_string()
+        }
+    };
     if spawn.method == "starmap" {
         let args = names.fresh("_args");
-        let iterable = spawn.args.first().map_or("", |a| ctx.text(*a));
+        let iterable = spawn.args.first().map_or(String::new(), |a| operand(*a));
         return (format!("*{args}"), format!("for {args} in {iterable}"));
     }
     let vars: Vec<String> = (0..spawn.args.len())
@@ -2747,9 +2764,9 @@ fn map_items(ctx: &Context, names: &mut Names, spawn: &Spawn) -> (String, String
         .collect();
     let joined = vars.join(", ");
     let clauses = if spawn.args.len() == 1 {
-        format!("for {joined} in {}", ctx.text(spawn.args[0]))
+        format!("for {joined} in {}", operand(spawn.args[0]))
     } else {
-        let iterables: Vec<&str> = spawn.args.iter().map(|a| ctx.text(*a)).collect();
+        let iterables: Vec<String> = spawn.args.iter().map(|a| operand(*a)).collect();
         format!("for {joined} in zip({})", iterables.join(", "))
     };
     (joined, clauses)

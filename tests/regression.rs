@@ -259,3 +259,40 @@ fn a_block_holding_a_continued_blank_line_is_not_reindented() {
     }
     assert!(!outcome.findings.is_empty(), "still reported");
 }
+
+/// A map over an iterable written as a lambda (or another expression that binds looser than
+/// `in`): moved into `for _item0 in lambda: urls`, it no longer compiled. It is parenthesized.
+/// Found by a long fuzz run (seed 24).
+#[test]
+fn a_map_iterable_binding_looser_than_in_is_parenthesized() {
+    let text = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\
+                session = requests.Session()\n\n\n\
+                def fetch_all(urls):\n    with ThreadPoolExecutor(4) as pool:\n        \
+                return list(pool.map(session.get, urls if urls else []))\n\n\n\
+                if __name__ == \"__main__\":\n    fetch_all([])\n";
+    assert!(python_compiles(text));
+    let fixed = fix(text, &Settings::default()).fixed.expect("rewritten");
+    assert!(fixed.contains("in (urls if urls else [])"), "{fixed}");
+    assert!(python_compiles(&fixed), "{fixed}");
+}
+
+/// A statement indented with spaces and then a tab: the lines a fix added there (`async with
+/// asyncio.timeout(...):` and the statement under it) could not match Python's reading of that
+/// indentation, and the rewrite did not compile. Such a fix is not applied. Found by a long fuzz
+/// run (seed 24).
+#[test]
+fn a_statement_indented_with_tabs_and_spaces_gets_no_multiline_fix() {
+    let text = "import asyncio\n\n\nasync def read(reader):\n    try:\n  \t      \
+                data = await asyncio.wait_for(reader.read(100), 5)\n    except asyncio.TimeoutError:\n        \
+                data = b\"\"\n    return data\n";
+    assert!(python_compiles(text));
+    let settings = Settings {
+        target: "py313".parse().unwrap(),
+        ..Settings::default()
+    };
+    let outcome = fix(text, &settings);
+    if let Some(fixed) = &outcome.fixed {
+        assert!(python_compiles(fixed), "{fixed}");
+    }
+    assert!(!outcome.findings.is_empty(), "still reported");
+}
