@@ -713,6 +713,18 @@ fn judge_body<'t>(
                 match judge_call(ctx, node, params, depth, seen) {
                     Call::Plain => {}
                     Call::Network(shown, stays) => {
+                        // Inside a lambda or a nested function the call could not be awaited.
+                        let mut up = (node != root).then(|| node.parent()).flatten();
+                        while let Some(p) = up.filter(|p| *p != root) {
+                            if matches!(p.kind(), "lambda" | "function_definition") {
+                                request_problem.get_or_insert(format!(
+                                    "calls `{shown}` inside a lambda or a nested function, \
+                                     where it could not be awaited"
+                                ));
+                                break;
+                            }
+                            up = p.parent();
+                        }
                         network.get_or_insert(shown);
                         match stays {
                             Some(Stays::Through(what)) => {

@@ -296,3 +296,21 @@ fn a_statement_indented_with_tabs_and_spaces_gets_no_multiline_fix() {
     }
     assert!(!outcome.findings.is_empty(), "still reported");
 }
+
+/// A worker method that makes its request inside a lambda (`resp = lambda: requests.get(...)`):
+/// its twin awaited the call inside the lambda, which does not compile. A requests call in a
+/// lambda or nested function keeps the worker in a thread. Found by a long fuzz run (seed 25).
+#[test]
+fn a_request_inside_a_lambda_of_a_worker_is_not_awaited() {
+    let text = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\n\
+                class Crawler:\n    def page_url(self, n):\n        return f\"https://example.com/{n}\"\n\n    \
+                def fetch(self, n):\n        get = lambda: requests.get(self.page_url(n), timeout=5)\n        \
+                return get().text\n\n    def crawl(self, pages):\n        with ThreadPoolExecutor(max_workers=4) as pool:\n            \
+                return list(pool.map(self.fetch, pages))\n\n\n\
+                if __name__ == \"__main__\":\n    print(Crawler().crawl([]))\n";
+    assert!(python_compiles(text));
+    let outcome = fix(text, &Settings::default());
+    let fixed = outcome.fixed.expect("rewritten");
+    assert!(python_compiles(&fixed), "{fixed}");
+    assert!(!fixed.contains("lambda: await"), "{fixed}");
+}
