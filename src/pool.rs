@@ -1028,6 +1028,16 @@ fn rewrite<'t>(
     if first_statement.is_some_and(|first| !ctx.starts_line(first.start_byte())) {
         return Err("its block stands on the `with` line, which corral does not move".into());
     }
+    if spawns.iter().any(|s| {
+        s.family == Family::Map
+            && s.args
+                .iter()
+                .any(|a| syntax::contains_kind(*a, "named_expression"))
+    }) {
+        return Err(
+            "its iterable assigns with `:=`, which a comprehension's iterable cannot".into(),
+        );
+    }
     let region = container.function().unwrap_or(ctx.semantic.root());
     if mixes_tabs_and_spaces(ctx.text(region)) {
         return Err(

@@ -314,3 +314,22 @@ fn a_request_inside_a_lambda_of_a_worker_is_not_awaited() {
     assert!(python_compiles(&fixed), "{fixed}");
     assert!(!fixed.contains("lambda: await"), "{fixed}");
 }
+
+/// A map over an iterable that assigns with `:=`: moved into a comprehension's iterable, where
+/// Python forbids an assignment expression even in parentheses, the rewrite did not compile.
+/// Such a pool is reported, not moved. Found by a long fuzz run (seed 26).
+#[test]
+fn a_map_iterable_assigning_with_walrus_is_reported_not_moved() {
+    let text = "from concurrent.futures import ThreadPoolExecutor\n\nimport requests\n\n\n\
+                def fetch_json(url):\n    return requests.get(url, timeout=10).json()\n\n\n\
+                def fetch_all(urls):\n    with ThreadPoolExecutor(max_workers=8) as pool:\n        \
+                return list(pool.map(fetch_json, (seen := urls)))\n\n\n\
+                if __name__ == \"__main__\":\n    fetch_all([])\n";
+    assert!(python_compiles(text));
+    let outcome = fix(text, &Settings::default());
+    assert_eq!(outcome.fixed, None);
+    assert!(
+        outcome.findings.iter().any(|f| f.message.contains(":=")),
+        "reported with the reason"
+    );
+}
