@@ -407,19 +407,16 @@ fn worker_of<'t>(ctx: &Context<'_, 't>, callable: Node<'t>, args: &[Node<'t>]) -
                 return function_worker(ctx, def, name, receiver, args, Vec::new(), Vec::new());
             }
             match blocking_callable(ctx, callable) {
-                Some(b) if declared_async_client(ctx, callable, None).is_some() => {
-                    let lib = declared_async_client(ctx, callable, None).unwrap_or_default();
-                    Worker::Declined {
+                Some(b) => match (declared_async_client(ctx, callable, None), &b.kind) {
+                    (Some(lib), _) => Worker::Declined {
                         why: declined_reason(&b.shown, lib),
-                    }
-                }
-                Some(b) => match b.kind {
-                    BlockingKind::RequestsFunction(verb) => Worker::Call {
-                        verb,
+                    },
+                    (None, BlockingKind::RequestsFunction(verb)) => Worker::Call {
+                        verb: verb.clone(),
                         fixed: Vec::new(),
                         keywords: Vec::new(),
                     },
-                    _ => Worker::Thread {
+                    (None, _) => Worker::Thread {
                         why: b.stays_in_a_thread().unwrap_or_default(),
                     },
                 },
