@@ -9,6 +9,8 @@
 //! Needs python3 on PATH. httpx and requests are taken from it when importable, otherwise
 //! installed once into a virtualenv under `target/` (the package index is the only network used).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -26,34 +28,12 @@ fn python() -> &'static Path {
         if has_http_libraries(&system) {
             return system;
         }
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("behaviour-venv");
-        let bin = venv.join("bin").join("python3");
-        if !has_http_libraries(&bin) {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 is on PATH");
-            assert!(made.success(), "python3 -m venv failed");
-            let installed = Command::new(&bin)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "httpx",
-                    "requests",
-                ])
-                .status()
-                .expect("pip runs");
-            assert!(installed.success(), "pip install httpx requests failed");
-        }
-        assert!(
-            has_http_libraries(&bin),
-            "httpx or requests is still not importable"
-        );
-        bin
+        common::virtualenv_with(
+            "behaviour-venv",
+            &["httpx", "requests"],
+            "python3",
+            has_http_libraries,
+        )
     })
 }
 
@@ -645,6 +625,18 @@ fn moved(program: &Path, flags: &[&str], shapes: &[&str]) -> (tempfile::TempDir,
     (dir, after)
 }
 
+/// Moves a thread-pool program (`main(base_url, n)`) to httpx for `target` with the `shapes` in
+/// its text; the rewrite gives the same results and never more than `bound` requests at once.
+fn keeps_results_and_bound(program: &str, target: &str, bound: u64, shapes: &[&str]) {
+    let before = threadpool_program(program);
+    let original = run_program(&before, 30);
+    let flags = ["--http-client", "httpx", "--target-version", target];
+    let (_dir, after) = moved(&before, &flags, shapes);
+    let run = run_program(&after, 30);
+    assert_eq!(run.result, original.result, "{program}: the same results");
+    held(program, &original, &run, bound);
+}
+
 /// A program of the thread-pool behaviour tests: a name in `tests/behaviour/threadpool`, or a
 /// case file (by its path in the repository) that is a runnable program too.
 fn threadpool_program(program: &str) -> PathBuf {
@@ -734,13 +726,7 @@ fn threadpool_map_consumers_bound_methods_and_multiprocessing_pools_keep_results
             &["asyncio.as_completed(", "asyncio.create_task("][..],
         ),
     ] {
-        let before = threadpool_program(program);
-        let original = run_program(&before, 30);
-        let flags = ["--http-client", "httpx", "--target-version", "py311"];
-        let (_dir, after) = moved(&before, &flags, shapes);
-        let run = run_program(&after, 30);
-        assert_eq!(run.result, original.result, "{program}: the same results");
-        held(program, &original, &run, bound);
+        keeps_results_and_bound(program, "py311", bound, shapes);
     }
 }
 
@@ -754,13 +740,7 @@ fn threadpool_futures_are_read_where_they_were() {
             &["except httpx.HTTPStatusError:"][..],
         ),
     ] {
-        let before = threadpool_program(program);
-        let original = run_program(&before, 30);
-        let flags = ["--http-client", "httpx", "--target-version", "py39"];
-        let (_dir, after) = moved(&before, &flags, shapes);
-        let run = run_program(&after, 30);
-        assert_eq!(run.result, original.result, "{program}: the same results");
-        held(program, &original, &run, bound);
+        keeps_results_and_bound(program, "py39", bound, shapes);
     }
 }
 

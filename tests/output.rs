@@ -12,6 +12,8 @@
 //! virtualenv under `target/` (the package index is the only network used).
 
 use std::collections::BTreeMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -38,30 +40,7 @@ fn ruff() -> &'static Path {
         if pinned(&system) {
             return system;
         }
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ruff-venv");
-        let bin = venv.join("bin").join("ruff");
-        if !pinned(&bin) {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 is on PATH");
-            assert!(made.success(), "python3 -m venv failed");
-            let installed = Command::new(venv.join("bin").join("python3"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    RUFF,
-                ])
-                .status()
-                .expect("pip runs");
-            assert!(installed.success(), "pip install {RUFF} failed");
-        }
-        assert!(pinned(&bin), "{RUFF} is still not installed");
-        bin
+        common::virtualenv_with("ruff-venv", &[RUFF], "ruff", pinned)
     })
 }
 

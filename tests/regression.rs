@@ -32,6 +32,23 @@ fn python_compiles(text: &str) -> bool {
     child.wait().unwrap().success()
 }
 
+/// The pool (or call) is reported, with `reason` in the message, and the file is left as it is.
+fn reported_not_fixed(outcome: &Outcome, reason: &str) {
+    assert_eq!(outcome.fixed, None);
+    assert!(
+        outcome.findings.iter().any(|f| f.message.contains(reason)),
+        "reported with the reason `{reason}`"
+    );
+}
+
+/// Whatever was rewritten compiles, and the finding is still reported.
+fn compiles_if_fixed_and_still_reported(outcome: &Outcome) {
+    if let Some(fixed) = &outcome.fixed {
+        assert!(python_compiles(fixed), "{fixed}");
+    }
+    assert!(!outcome.findings.is_empty(), "still reported");
+}
+
 /// Imports went before a docstring written as two adjacent literals, and so before
 /// `from __future__ import ...`, which must come first.
 #[test]
@@ -183,14 +200,7 @@ fn a_pool_in_a_function_mixing_tabs_and_spaces_is_reported_not_moved() {
         ..Settings::default()
     };
     let outcome = fix(text, &settings);
-    assert_eq!(outcome.fixed, None);
-    assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.message.contains("mixes tabs and spaces")),
-        "reported with the reason"
-    );
+    reported_not_fixed(&outcome, "mixes tabs and spaces");
 }
 
 /// A comment ending a function in a CRLF file takes the CR in, so the moved function's text met
@@ -226,14 +236,7 @@ fn a_pool_whose_block_stands_on_the_with_line_is_reported_not_moved() {
                 if __name__ == \"__main__\":\n    fetch_all([])\n";
     assert!(python_compiles(text));
     let outcome = fix(text, &Settings::default());
-    assert_eq!(outcome.fixed, None);
-    assert!(
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.message.contains("on the `with` line")),
-        "reported with the reason"
-    );
+    reported_not_fixed(&outcome, "on the `with` line");
 }
 
 /// A loop body whose first line is a blank line continued with a backslash, inside a pool the
@@ -254,10 +257,7 @@ fn a_block_holding_a_continued_blank_line_is_not_reindented() {
         ..Settings::default()
     };
     let outcome = fix(text, &settings);
-    if let Some(fixed) = &outcome.fixed {
-        assert!(python_compiles(fixed), "{fixed}");
-    }
-    assert!(!outcome.findings.is_empty(), "still reported");
+    compiles_if_fixed_and_still_reported(&outcome);
 }
 
 /// A map over an iterable written as a lambda (or another expression that binds looser than
@@ -291,10 +291,7 @@ fn a_statement_indented_with_tabs_and_spaces_gets_no_multiline_fix() {
         ..Settings::default()
     };
     let outcome = fix(text, &settings);
-    if let Some(fixed) = &outcome.fixed {
-        assert!(python_compiles(fixed), "{fixed}");
-    }
-    assert!(!outcome.findings.is_empty(), "still reported");
+    compiles_if_fixed_and_still_reported(&outcome);
 }
 
 /// A worker method that makes its request inside a lambda (`resp = lambda: requests.get(...)`):
@@ -327,9 +324,5 @@ fn a_map_iterable_assigning_with_walrus_is_reported_not_moved() {
                 if __name__ == \"__main__\":\n    fetch_all([])\n";
     assert!(python_compiles(text));
     let outcome = fix(text, &Settings::default());
-    assert_eq!(outcome.fixed, None);
-    assert!(
-        outcome.findings.iter().any(|f| f.message.contains(":=")),
-        "reported with the reason"
-    );
+    reported_not_fixed(&outcome, ":=");
 }

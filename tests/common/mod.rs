@@ -2,7 +2,7 @@
 #![allow(dead_code)] // each test crate uses a different part
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn corral(dir: &Path, args: &[&str]) -> Output {
@@ -57,4 +57,42 @@ pub fn stdout(out: &Output) -> String {
 
 pub fn stderr(out: &Output) -> String {
     text(&out.stderr)
+}
+
+/// `bin/<program>` of a virtualenv `name` under the test target directory, with `packages`
+/// installed from the package index unless `ready` already holds for it.
+pub fn virtualenv_with(
+    name: &str,
+    packages: &[&str],
+    program: &str,
+    ready: impl Fn(&Path) -> bool,
+) -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let bin = venv.join("bin").join(program);
+    if !ready(&bin) {
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is on PATH");
+        assert!(made.success(), "python3 -m venv failed");
+        let installed = Command::new(venv.join("bin").join("python3"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(packages)
+            .status()
+            .expect("pip runs");
+        assert!(
+            installed.success(),
+            "pip install {} failed",
+            packages.join(" ")
+        );
+    }
+    assert!(ready(&bin), "{} is still not installed", packages.join(" "));
+    bin
 }
